@@ -1,0 +1,29 @@
+import type { Metadata, Viewport } from "next";
+import type { ReactNode } from "react";
+import { AppShell } from "@/components/app-shell";
+import { loadConfig, usesOfflineDemoModel } from "@/server/config";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "AgentDesk", template: "%s · AgentDesk" },
+  description: "Create AI agents that analyse data, write code and make charts in a workspace of their own.",
+};
+
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
+// Applied before paint so dark-mode users never see a white flash.
+const themeScript = `try{var t=localStorage.getItem("theme");if(t==="dark"||(!t&&matchMedia("(prefers-color-scheme: dark)").matches))document.documentElement.classList.add("dark")}catch(e){}`;
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  const offlineDemoModel = usesOfflineDemoModel(loadConfig());
+  return (
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
+      <body>
+        <AppShell offlineDemoModel={offlineDemoModel}>{children}</AppShell>
+      </body>
+    </html>
+  );
+}

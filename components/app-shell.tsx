@@ -1,0 +1,24 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { ConnectionStatus } from "./connection-status";
+import { OfflineDemoBanner } from "./offline-demo-banner";
+
+export function AppShell({ children, offlineDemoModel }: { children: ReactNode; offlineDemoModel: boolean }) {
+  return (
+    <div className="flex min-h-screen flex-col">
+      <OfflineDemoBanner initiallyOffline={offlineDemoModel} />
+      <header className="border-b border-border bg-surface">
+        <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-4">
+          <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight text-ink">
+            <span aria-hidden className="grid h-7 w-7 place-items-center rounded-md bg-accent text-sm font-bold text-accent-ink">
+              A
+            </span>
+            <span>AgentDesk</span>
+          </Link>
+          <ConnectionStatus />
+        </div>
+      </header>
+      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+"use client";
+
+import { useEffect } from "react";
+import { getPlatformSocket } from "@/lib/socket-client";
+import { useConnectionStore, type ConnectionStatus as Status } from "@/stores/connection-store";
+
+const labels: Record<Status, string> = {
+  connecting: "Connecting",
+  connected: "Connected",
+  reconnecting: "Reconnecting",
+  offline: "Offline",
+};
+
+const dotClasses: Record<Status, string> = {
+  connecting: "bg-warning animate-pulse",
+  connected: "bg-success",
+  reconnecting: "bg-warning animate-pulse",
+  offline: "bg-danger",
+};
+
+export function ConnectionStatus() {
+  const status = useConnectionStore((state) => state.status);
+  const problem = useConnectionStore((state) => state.problem);
+
+  useEffect(() => {
+    getPlatformSocket();
+  }, []);
+
+  return (
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="connection-status"
+      data-status={status}
+      title={problem ?? labels[status]}
+      className="inline-flex items-center gap-2 rounded-full border border-border bg-surface px-3 py-1 text-xs font-medium text-ink-muted"
+    >
+      <span aria-hidden className={`h-2 w-2 rounded-full ${dotClasses[status]}`} />
+      <span>{labels[status]}</span>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * One error type for the whole platform. A code names what went wrong; the same code maps to an
+ * HTTP status for REST and travels as-is in socket acknowledgements, and the UI turns it into a
+ * sentence the person can act on (see errorMessageFor).
+ */
+export const errorCodes = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unknown_event: 400,
+  internal: 500,
+  workspace_unavailable: 503,
+  workspace_lost: 503,
+  model_unavailable: 502,
+  shutting_down: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  /** Field-level problems for bad_request, so a form can mark the field. */
+  issues?: { path: string; message: string }[];
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly issues?: ErrorPayload["issues"];
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: ErrorPayload["issues"] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.issues = options?.issues;
+  }
+
+  get status(): number {
+    return errorCodes[this.code];
+  }
+
+  toPayload(): ErrorPayload {
+    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+  }
+}
+
+/** Anything thrown becomes a payload; unexpected errors never leak their internals. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (error instanceof AppError) return error.toPayload();
+  return { code: "internal", message: "Something went wrong on our side. Please try again in a moment." };
+}
+
+const nextSteps: Partial<Record<ErrorCode, string>> = {
+  unauthorized: "Your session has ended. Sign in again to continue.",
+  forbidden: "You don't have access to this. Ask its owner to share it with you.",
+  not_found: "This no longer exists. It may have been deleted.",
+  rate_limited: "You're sending messages faster than allowed. Wait a moment, then try again.",
+  payload_too_large: "That's too large. Try a shorter message or a smaller file.",
+  workspace_unavailable: "Your workspace could not be started. Try again in a minute; if it keeps failing, contact support.",
+  workspace_lost: "Your workspace stopped unexpectedly. Send your message again: it will be restarted.",
+  model_unavailable: "The AI model could not be reached. Try again in a moment.",
+  shutting_down: "The platform is restarting. You'll be reconnected automatically.",
+  internal: "Something went wrong on our side. Please try again in a moment.",
+};
+
+export function errorMessageFor(payload: ErrorPayload): string {
+  const advice = nextSteps[payload.code];
+  if (!advice || payload.message === advice) return payload.message;
+  return `${payload.message} ${advice}`;
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+/**
+ * Every environment variable the platform reads, validated once at start-up so that a typo
+ * fails fast with a sentence instead of surfacing later as odd behaviour. docs/configuration.md
+ * and the README's table list the same variables.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: positiveInt(3000),
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATA_DIR: z.string().default("data"),
+
+  DOCKER_HOST: optionalString,
+  WORKSPACE_IMAGE: z.string().default("agent-platform/workspace:latest"),
+  WORKSPACE_MEMORY_MB: positiveInt(1024),
+  WORKSPACE_CPUS: z.coerce.number().positive().default(1),
+  WORKSPACE_PIDS_LIMIT: positiveInt(512),
+  WORKSPACE_IDLE_MINUTES: positiveInt(30),
+  CLI_IDLE_MINUTES: positiveInt(10),
+
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  CLAUDE_CODE_OAUTH_TOKEN: optionalString,
+  MODEL_STAND_IN_PORT: positiveInt(3199),
+  DEFAULT_MODEL: z.string().default("claude-sonnet-4-5"),
+});
+
+export type PlatformConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+/** True when no model credentials are configured: replies then come from the offline demo model. */
+export function usesOfflineDemoModel(config: PlatformConfig): boolean {
+  return !config.ANTHROPIC_API_KEY && !config.CLAUDE_CODE_OAUTH_TOKEN && !config.ANTHROPIC_BASE_URL;
+}

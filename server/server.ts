@@ -1,0 +1,77 @@
+import { createServer } from "node:http";
+import next from "next";
+import { loadConfig, ConfigError } from "./config";
+import { logger } from "./logger";
+import { handleHealthRequest } from "./http/health";
+import { createSocketServer } from "./socket/socket-server";
+import { createPlatform } from "./platform";
+
+const shutdownGraceMs = 10_000;
+
+async function main() {
+  const config = loadConfig();
+  const dev = config.NODE_ENV !== "production";
+  const platform = await createPlatform(config);
+
+  const nextApp = next({ dev, hostname: "localhost", port: config.PORT, dir: process.cwd() });
+  await nextApp.prepare();
+  const handleNextRequest = nextApp.getRequestHandler();
+
+  const httpServer = createServer((req, res) => {
+    const path = req.url?.split("?")[0];
+    if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
+      void handleHealthRequest(req, res, platform.healthChecks);
+      return;
+    }
+    void handleNextRequest(req, res);
+  });
+
+  const io = createSocketServer(httpServer, {
+    authenticate: platform.authenticateSocket,
+    handlers: platform.socketHandlers,
+  });
+  platform.attachSocketServer(io);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.PORT, config.HOST, resolve);
+  });
+  logger.info(
+    { port: config.PORT, mode: dev ? "development" : "production", offlineDemoModel: platform.offlineDemoModel },
+    `platform ready at http://localhost:${config.PORT}`,
+  );
+
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down");
+    // Whatever hangs, the process is gone within the grace period.
+    setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, shutdownGraceMs).unref();
+
+    httpServer.close();
+    io.emit("platform:notice", { kind: "shutting_down", message: "The platform is restarting. You'll be reconnected automatically." });
+    void (async () => {
+      await platform.shutdown().catch((error: unknown) => logger.error({ err: error }, "platform shutdown failed"));
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await nextApp.close?.().catch(() => undefined);
+      logger.info("stopped");
+      process.exit(0);
+    })();
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    logger.fatal({ err: error }, "platform failed to start");
+  }
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { AppError } from "../../lib/errors";
+import { logger } from "../logger";
+
+const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOENT", "EHOSTUNREACH"]);
+
+export function dockerStatusCode(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Errors worth another try: the engine restarting (socket refused or missing), a dropped
+ * connection, or a 5xx. 4xx answers (404, 409 ...) are decisions, not accidents.
+ */
+export function isTransientDockerError(error: unknown): boolean {
+  const status = dockerStatusCode(error);
+  if (status !== undefined) return status >= 500;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && transientCodes.has(code)) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /socket hang up|ECONNRESET|ECONNREFUSED/i.test(message);
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000 };
+
+/**
+ * Runs a Docker call, retrying transient failures with exponential backoff. When they persist it
+ * throws `workspace_unavailable` with a sentence that names the operation; other errors pass through.
+ */
+export async function withDockerRetry<T>(operation: string, call: () => Promise<T>, policy: RetryPolicy = defaultRetryPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransientDockerError(error)) throw error;
+      if (attempt >= policy.attempts) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AppError(
+          "workspace_unavailable",
+          `The container engine did not answer while trying to ${operation} (${attempt} attempts): ${reason.trim()}`,
+          { cause: error },
+        );
+      }
+      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      logger.warn({ operation, attempt, delay, err: error }, "transient Docker error, retrying");
+      await sleep(delay);
+    }
+  }
+}

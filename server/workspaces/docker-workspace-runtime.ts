@@ -1,0 +1,429 @@
+import { randomUUID } from "node:crypto";
+import type { Duplex } from "node:stream";
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+
+import { AppError } from "../../lib/errors";
+import type { PlatformConfig } from "../config";
+import { logger } from "../logger";
+import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
+import { DockerWorkspaceProcess, killMarkedCommand, PROCESS_MARKER_VARIABLE, toExecEnv } from "./docker-workspace-process";
+import type { WorkspaceActivity } from "./workspace-activity";
+import {
+  agentPaths,
+  KIND_LABEL,
+  PLATFORM_LABEL,
+  PLATFORM_LABEL_VALUE,
+  USER_LABEL,
+  WORKSPACE_GID,
+  WORKSPACE_ROOT,
+  WORKSPACE_UID,
+  workspaceContainerName,
+  workspaceLabels,
+  workspaceVolumeName,
+  type AgentPaths,
+} from "./workspace-names";
+import type {
+  WorkspaceExecOptions,
+  WorkspaceExecResult,
+  WorkspaceHandle,
+  WorkspaceProcess,
+  WorkspaceRuntime,
+  WorkspaceSpawnOptions,
+  WorkspaceSummary,
+} from "./workspace-runtime";
+
+export interface DockerWorkspaceOptions {
+  image: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  /** Size of the tmpfs at /tmp; it counts against the memory limit. */
+  tmpfsMb: number;
+  /** Docker network for workspaces; the default bridge reaches the host and Debian's mirror. */
+  network?: string;
+  retry: RetryPolicy;
+  /** How long a freshly started workspace may take to answer `true`. */
+  readinessTimeoutMs: number;
+  /** Notified on every ensure/exec/spawn so the idle sweeper knows the workspace is in use. */
+  activity?: WorkspaceActivity;
+}
+
+export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity): DockerWorkspaceOptions {
+  return {
+    image: config.WORKSPACE_IMAGE,
+    memoryMb: config.WORKSPACE_MEMORY_MB,
+    cpus: config.WORKSPACE_CPUS,
+    pidsLimit: config.WORKSPACE_PIDS_LIMIT,
+    tmpfsMb: 256,
+    retry: defaultRetryPolicy,
+    readinessTimeoutMs: 15_000,
+    activity,
+  };
+}
+
+const WORKSPACE_USER = `${WORKSPACE_UID}:${WORKSPACE_GID}`;
+const MAX_EXEC_OUTPUT_BYTES = 1_000_000;
+
+/** One container per user, named after the user, with the user's files on a named volume. */
+export class DockerWorkspaceRuntime implements WorkspaceRuntime {
+  private readonly options: DockerWorkspaceOptions;
+  /** Lifecycle operations for one user run one after another (ensure, stop, remove, delete). */
+  private readonly userQueues = new Map<string, Promise<unknown>>();
+  /** Concurrent ensureWorkspace calls for one user share one attempt. */
+  private readonly pendingEnsures = new Map<string, Promise<WorkspaceHandle>>();
+
+  constructor(
+    private readonly docker: Docker,
+    options: Partial<DockerWorkspaceOptions> & Pick<DockerWorkspaceOptions, "image">,
+  ) {
+    this.options = {
+      memoryMb: 1024,
+      cpus: 1,
+      pidsLimit: 512,
+      tmpfsMb: 256,
+      retry: defaultRetryPolicy,
+      readinessTimeoutMs: 15_000,
+      ...options,
+    };
+  }
+
+  ensureWorkspace(userId: string): Promise<WorkspaceHandle> {
+    const name = workspaceContainerName(userId);
+    this.options.activity?.touch(userId);
+    const pending = this.pendingEnsures.get(userId);
+    if (pending) return pending;
+    const attempt = this.serialize(userId, () => this.ensureNow(userId, name)).finally(() => {
+      if (this.pendingEnsures.get(userId) === attempt) this.pendingEnsures.delete(userId);
+    });
+    this.pendingEnsures.set(userId, attempt);
+    return attempt;
+  }
+
+  async ensureAgentPaths(workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
+    const paths = agentPaths(agentId);
+    const result = await this.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]);
+    if (result.exitCode !== 0) {
+      throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    }
+    return paths;
+  }
+
+  async exec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
+    this.options.activity?.touch(workspace.userId);
+    const user = options.user ?? WORKSPACE_USER;
+    const marker = randomUUID();
+    const exec = await this.execCall(workspace, "run a command in the workspace", () =>
+      this.docker.getContainer(workspace.id).exec({
+        Cmd: [...command],
+        AttachStdin: options.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        User: user,
+        WorkingDir: options.cwd,
+        Env: [...toExecEnv(options.env), `${PROCESS_MARKER_VARIABLE}=${marker}`],
+      }),
+    );
+    const socket = (await this.execCall(workspace, "run a command in the workspace", () =>
+      exec.start({ hijack: true, stdin: options.stdin !== undefined }),
+    )) as Duplex;
+
+    const stdout = collectOutput();
+    const stderr = collectOutput();
+    this.docker.modem.demuxStream(socket, stdout.sink, stderr.sink);
+    if (options.stdin !== undefined) socket.end(options.stdin);
+
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            void this.runKill(workspace.id, killMarkedCommand(marker, "SIGKILL"), user).catch(() => undefined);
+          }, options.timeoutMs);
+    try {
+      await new Promise<void>((resolve) => {
+        socket.on("end", resolve);
+        socket.on("close", resolve);
+        socket.on("error", () => resolve());
+      });
+    } finally {
+      if (timer) clearTimeout(timer);
+      socket.destroy();
+    }
+    let exitCode: number | null = null;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const info = await exec.inspect().catch(() => undefined);
+      if (!info) break;
+      if (!info.Running) {
+        exitCode = info.ExitCode ?? null;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return { exitCode, stdout: stdout.text(), stderr: stderr.text(), timedOut };
+  }
+
+  spawn(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceSpawnOptions = {}): WorkspaceProcess {
+    this.options.activity?.touch(workspace.userId);
+    const user = options.user ?? WORKSPACE_USER;
+    return new DockerWorkspaceProcess({
+      docker: this.docker,
+      containerId: workspace.id,
+      command,
+      options: { ...options, user },
+      runKill: (killCommand, killUser) => this.runKill(workspace.id, killCommand, killUser),
+    });
+  }
+
+  async isCurrent(workspace: WorkspaceHandle): Promise<boolean> {
+    try {
+      const info = await withDockerRetry("inspect the workspace", () => this.docker.getContainer(workspace.id).inspect(), this.options.retry);
+      return info.State.Running && !info.State.Restarting && info.State.StartedAt === workspace.generation;
+    } catch (error) {
+      if (dockerStatusCode(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  stopWorkspace(userId: string): Promise<void> {
+    this.pendingEnsures.delete(userId);
+    return this.serialize(userId, async () => {
+      try {
+        await withDockerRetry("stop the workspace", () => this.docker.getContainer(workspaceContainerName(userId)).stop({ t: 5 }), this.options.retry);
+      } catch (error) {
+        // 304: already stopped; 404: nothing to stop.
+        if (dockerStatusCode(error) !== 304 && dockerStatusCode(error) !== 404) throw error;
+      }
+    });
+  }
+
+  removeWorkspace(userId: string): Promise<void> {
+    this.pendingEnsures.delete(userId);
+    return this.serialize(userId, () => this.removeContainer(workspaceContainerName(userId)));
+  }
+
+  deleteUserWorkspace(userId: string): Promise<void> {
+    this.pendingEnsures.delete(userId);
+    return this.serialize(userId, async () => {
+      await this.removeContainer(workspaceContainerName(userId));
+      try {
+        await withDockerRetry("delete the workspace files", () => this.docker.getVolume(workspaceVolumeName(userId)).remove(), this.options.retry);
+      } catch (error) {
+        if (dockerStatusCode(error) !== 404) throw error;
+      }
+      this.options.activity?.forget(userId);
+    });
+  }
+
+  async listWorkspaces(): Promise<WorkspaceSummary[]> {
+    const containers = await withDockerRetry(
+      "list workspaces",
+      () =>
+        this.docker.listContainers({
+          all: true,
+          filters: JSON.stringify({ label: [`${PLATFORM_LABEL}=${PLATFORM_LABEL_VALUE}`, `${KIND_LABEL}=workspace`] }),
+        }),
+      this.options.retry,
+    );
+    return containers.flatMap((container) => {
+      const userId = container.Labels[USER_LABEL];
+      if (userId === undefined) return [];
+      const state = container.State === "running" ? "running" : ["exited", "created"].includes(container.State) ? "stopped" : "other";
+      return [{ userId, id: container.Id, name: (container.Names[0] ?? "").replace(/^\//, ""), state }];
+    });
+  }
+
+  private async ensureNow(userId: string, name: string): Promise<WorkspaceHandle> {
+    const startedAt = Date.now();
+    let provisioning: WorkspaceHandle["provisioning"] = "reused";
+    let info = await this.inspectByName(name);
+
+    if (info && !info.State.Running && (info.State.Dead || info.State.Status === "removing" || (await this.imageChanged(info)))) {
+      // A dead container cannot start again, and a stopped one from an older image should not: the files live on the volume.
+      await this.removeContainer(name);
+      info = undefined;
+    }
+    if (!info) {
+      await this.createContainer(userId, name);
+      provisioning = "created";
+      info = await this.inspectByName(name);
+      if (!info) throw new AppError("workspace_unavailable", `The workspace ${name} disappeared right after it was created.`);
+    }
+    if (info.State.Paused) {
+      await withDockerRetry("resume the workspace", () => this.docker.getContainer(info!.Id).unpause(), this.options.retry);
+    }
+    if (!info.State.Running) {
+      await this.startContainer(info.Id);
+      if (provisioning === "reused") provisioning = "started";
+      info = await this.inspectByName(name);
+      if (!info?.State.Running) throw new AppError("workspace_unavailable", `The workspace ${name} stopped right after it was started.`);
+    }
+
+    const handle: WorkspaceHandle = { userId, id: info.Id, name, generation: info.State.StartedAt, provisioning };
+    if (provisioning !== "reused") await this.waitUntilReady(handle);
+    logger.debug({ userId, container: name, provisioning, ms: Date.now() - startedAt }, "workspace ensured");
+    return handle;
+  }
+
+  private async createContainer(userId: string, name: string): Promise<void> {
+    const volume = workspaceVolumeName(userId);
+    await withDockerRetry(
+      "create the workspace volume",
+      () => this.docker.createVolume({ Name: volume, Labels: workspaceLabels(userId, "workspace-data") }),
+      this.options.retry,
+    );
+    const memoryBytes = this.options.memoryMb * 1024 * 1024;
+    try {
+      await withDockerRetry(
+        "create the workspace",
+        () =>
+          this.docker.createContainer({
+            name,
+            Image: this.options.image,
+            // The container only has to stay up; agents run through exec. Docker's init (tini) is PID 1 and reaps orphans.
+            Entrypoint: ["sleep"],
+            Cmd: ["infinity"],
+            User: WORKSPACE_USER,
+            WorkingDir: WORKSPACE_ROOT,
+            Hostname: "workspace",
+            Labels: workspaceLabels(userId, "workspace"),
+            HostConfig: {
+              Init: true,
+              // Only the user's own volume: no host paths, no Docker socket.
+              Mounts: [{ Type: "volume", Source: volume, Target: WORKSPACE_ROOT }],
+              Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${this.options.tmpfsMb}m,mode=1777` },
+              Memory: memoryBytes,
+              MemorySwap: memoryBytes,
+              NanoCpus: Math.round(this.options.cpus * 1e9),
+              PidsLimit: this.options.pidsLimit,
+              CapDrop: ["ALL"],
+              SecurityOpt: ["no-new-privileges"],
+              ExtraHosts: ["host.docker.internal:host-gateway"],
+              NetworkMode: this.options.network ?? "bridge",
+              RestartPolicy: { Name: "no" },
+              LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
+            },
+          }),
+        this.options.retry,
+      );
+    } catch (error) {
+      const status = dockerStatusCode(error);
+      // Another server process created it first: use theirs.
+      if (status === 409) return;
+      if (status === 404) {
+        throw new AppError("workspace_unavailable", `The workspace image ${this.options.image} is missing: run "npm run provision" to build it.`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async startContainer(id: string): Promise<void> {
+    try {
+      await withDockerRetry("start the workspace", () => this.docker.getContainer(id).start(), this.options.retry);
+    } catch (error) {
+      if (dockerStatusCode(error) !== 304) throw error;
+    }
+  }
+
+  private async removeContainer(name: string): Promise<void> {
+    try {
+      await withDockerRetry("remove the workspace", () => this.docker.getContainer(name).remove({ force: true }), this.options.retry);
+    } catch (error) {
+      const status = dockerStatusCode(error);
+      if (status === 404) return;
+      // 409: removal already in progress (another caller); wait for it to finish.
+      if (status === 409) {
+        for (let attempt = 0; attempt < 50 && (await this.inspectByName(name)); attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private async inspectByName(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await withDockerRetry("inspect the workspace", () => this.docker.getContainer(name).inspect(), this.options.retry);
+    } catch (error) {
+      if (dockerStatusCode(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  private async imageChanged(info: Docker.ContainerInspectInfo): Promise<boolean> {
+    try {
+      const image = await this.docker.getImage(this.options.image).inspect();
+      return image.Id !== info.Image;
+    } catch {
+      return false;
+    }
+  }
+
+  private async waitUntilReady(handle: WorkspaceHandle): Promise<void> {
+    const deadline = Date.now() + this.options.readinessTimeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const result = await this.exec(handle, ["true"], { timeoutMs: 5_000 });
+        if (result.exitCode === 0) return;
+        lastError = new Error(`readiness check exited with ${result.exitCode}: ${result.stderr.trim()}`);
+      } catch (error) {
+        lastError = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new AppError("workspace_unavailable", `The workspace ${handle.name} did not become ready in time.`, { cause: lastError });
+  }
+
+  private async execCall<T>(workspace: WorkspaceHandle, operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await withDockerRetry(operation, call, this.options.retry);
+    } catch (error) {
+      const status = dockerStatusCode(error);
+      // 404 no such container, 409 stopped or paused: the workspace went away under us.
+      if (status === 404 || status === 409) {
+        throw new AppError("workspace_lost", `The workspace ${workspace.name} is no longer running.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async runKill(containerId: string, command: string[], user: string): Promise<void> {
+    const exec = await this.docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, User: user });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    stream.resume();
+    await new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+    });
+  }
+
+  private serialize<T>(userId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.userQueues.get(userId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(operation);
+    const settled = next.catch(() => undefined);
+    this.userQueues.set(userId, settled);
+    void settled.then(() => {
+      if (this.userQueues.get(userId) === settled) this.userQueues.delete(userId);
+    });
+    return next;
+  }
+}
+
+function collectOutput(): { sink: PassThrough; text: () => string } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new PassThrough();
+  sink.on("data", (chunk: Buffer) => {
+    if (size >= MAX_EXEC_OUTPUT_BYTES) return;
+    chunks.push(chunk.subarray(0, MAX_EXEC_OUTPUT_BYTES - size));
+    size += chunk.length;
+  });
+  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
+}

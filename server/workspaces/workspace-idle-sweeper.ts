@@ -1,0 +1,57 @@
+import { logger } from "../logger";
+import type { WorkspaceActivity } from "./workspace-activity";
+import type { WorkspaceRuntime } from "./workspace-runtime";
+
+export interface IdleSweepOptions {
+  runtime: WorkspaceRuntime;
+  activity: WorkspaceActivity;
+  idleMs: number;
+  /** "stop" keeps the container for a fast warm start; "remove" frees its disk layer too. Files stay either way. */
+  action?: "stop" | "remove";
+}
+
+/** Stops (or removes) running workspaces idle for longer than `idleMs` with no run in progress. */
+export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = "stop" }: IdleSweepOptions): Promise<string[]> {
+  const swept: string[] = [];
+  for (const workspace of await runtime.listWorkspaces()) {
+    if (workspace.state !== "running") continue;
+    const idleFor = activity.idleForMs(workspace.userId);
+    if (idleFor === undefined) {
+      activity.touch(workspace.userId);
+      continue;
+    }
+    if (idleFor < idleMs || activity.isBusy(workspace.userId)) continue;
+    try {
+      if (action === "remove") await runtime.removeWorkspace(workspace.userId);
+      else await runtime.stopWorkspace(workspace.userId);
+      activity.forget(workspace.userId);
+      swept.push(workspace.userId);
+      logger.info({ userId: workspace.userId, idleMinutes: Math.round(idleFor / 60_000), action }, "idle workspace swept");
+    } catch (error) {
+      logger.warn({ userId: workspace.userId, err: error }, "could not sweep idle workspace");
+    }
+  }
+  return swept;
+}
+
+export interface IdleSweeper {
+  sweepNow(): Promise<string[]>;
+  stop(): void;
+}
+
+export function startIdleSweeper(options: IdleSweepOptions & { intervalMs?: number }): IdleSweeper {
+  const intervalMs = options.intervalMs ?? Math.min(60_000, Math.max(1_000, options.idleMs / 4));
+  let running: Promise<string[]> | undefined;
+  const sweepNow = () => {
+    // One sweep at a time: a slow engine must not pile sweeps on top of each other.
+    running ??= sweepIdleWorkspaces(options).finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    sweepNow().catch((error: unknown) => logger.warn({ err: error }, "idle sweep failed"));
+  }, intervalMs);
+  timer.unref();
+  return { sweepNow, stop: () => clearInterval(timer) };
+}
