@@ -46,6 +46,10 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       DATA_DIR: ".cache/e2e-data",
       NEXT_TELEMETRY_DISABLED: "1",
+      // The journeys are written for the offline demo model, whatever the developer's shell holds.
+      ANTHROPIC_API_KEY: "",
+      ANTHROPIC_BASE_URL: "",
+      CLAUDE_CODE_OAUTH_TOKEN: "",
     },
   },
 });

@@ -48,12 +48,16 @@ export interface SendAckData {
   runId: string;
   /** Where this run's events start, so a client can tell replayed events from new ones. */
   firstSeq: number;
+  /** True when this clientMessageId had been sent already: nothing was stored or run again. */
+  duplicate: boolean;
 }
 
 export interface FollowAckData {
   /** The run in progress, if any, so a reload mid-run shows it still going. */
   activeRunId: string | null;
   replayed: number;
+  /** The newest sequence number the server has for this conversation (-1 when none). */
+  lastSeq: number;
 }
 
 export interface ClientToServerEvents {
@@ -74,8 +78,8 @@ export interface RunEventEnvelope {
 }
 
 export type RunLifecycleEvent =
-  | { type: "run_started"; prompt: string; clientMessageId: string }
-  | { type: "run_finished"; status: "complete" | "interrupted" | "failed" };
+  | { type: "run_started"; prompt: string; clientMessageId: string; userMessageId: string; assistantMessageId: string }
+  | { type: "run_finished"; status: "complete" | "interrupted" | "failed"; error?: { code: string; message: string } };
 
 export interface ServerNotice {
   kind: "shutting_down" | "info" | "warning";

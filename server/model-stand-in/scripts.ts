@@ -58,7 +58,8 @@ else:
     import struct
     import zlib
 
-    width, height, margin, bar_w, gap = 360, 240, 10, 40, 20
+    height, margin, bar_w, gap = 240, 10, 40, 20
+    width = gap + len(sales) * (bar_w + gap)
     top = max(sales)
     raw = bytearray()
     for y in range(height):
@@ -261,7 +262,7 @@ export const BUILT_IN_SCRIPTS: readonly Script[] = [
     steps: steps(
       {
         text: "Starting a task that takes about 30 seconds.",
-        tool: { name: "Bash", input: { command: "sleep 30 && echo done", description: "Wait 30 seconds, then print done" } },
+        tool: { name: "Bash", input: { command: "echo started; sleep 30; echo done", description: "Wait 30 seconds, then print done" } },
       },
       { text: reportOutcome("The slow task finished and printed: {{lastToolResult}}", "The slow task did not finish:") },
     ),

@@ -140,9 +140,10 @@ export async function createModelStandIn(options: ModelStandInOptions = {}): Pro
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, entry: StandInRequestLog): Promise<void> {
     const { method, path } = entry;
-    if (path === "/" && (method === "GET" || method === "HEAD")) {
+    if ((path === "/" || path === "/api/hello") && (method === "GET" || method === "HEAD")) {
       entry.status = 200;
-      // The CLI probes reachability with HEAD /; GET answers humans checking the port.
+      // Reachability probes: the CLI sends HEAD /api/hello unless non-essential traffic is off
+      // (then HEAD /); GET answers humans checking the port.
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
       res.end(method === "HEAD" ? undefined : "model stand-in: offline demo model (Anthropic Messages API)\n");
       return;

@@ -248,7 +248,12 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     if (!info) {
       await this.createContainer(userId, name);
       provisioning = "created";
-      info = await this.inspectByName(name);
+      // After a name conflict the other creator may still be registering its container: the
+      // engine reserves the name before the container can be inspected.
+      for (let attempt = 0; attempt < 100 && !info; attempt += 1) {
+        info = await this.inspectByName(name);
+        if (!info) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       if (!info) throw new AppError("workspace_unavailable", `The workspace ${name} disappeared right after it was created.`);
     }
     if (info.State.Paused) {

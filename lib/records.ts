@@ -1,0 +1,257 @@
+import { z } from "zod";
+import { tokenUsageSchema } from "./agent-events";
+
+/**
+ * Every record the platform stores, as one zod schema and its inferred type. Both store adapters
+ * (SQLite and Firestore) validate what they write against these, and REST/socket code imports the
+ * same types, so a record has one shape everywhere. Timestamps are ISO-8601 UTC strings: they sort
+ * as text in both databases and cross the wire unchanged.
+ */
+
+export const recordIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "may contain only letters, digits, '-' and '_'");
+
+const timestampSchema = z.iso.datetime();
+const shortText = (max: number) => z.string().trim().max(max, `is longer than ${max} characters`);
+const requiredText = (max: number) => shortText(max).min(1, "must not be empty");
+
+/** A failure kept on a record so the UI can say what went wrong long after it happened. */
+export const recordErrorSchema = z.object({ code: z.string().min(1).max(100), message: z.string().max(10_000) });
+export type RecordError = z.infer<typeof recordErrorSchema>;
+
+// ── Users ────────────────────────────────────────────────────────────────────────────────────────
+
+export const userTypeSchema = z.enum(["guest", "google"]);
+export type UserType = z.infer<typeof userTypeSchema>;
+
+// Lower-cased so one person signing in as Ada@… and ada@… stays one account.
+const emailSchema = z.email().max(320).transform((email) => email.toLowerCase());
+
+export const userSchema = z.object({
+  id: recordIdSchema,
+  type: userTypeSchema,
+  email: emailSchema.optional(),
+  name: shortText(200).optional(),
+  image: z.url().max(2_000).optional(),
+  createdAt: timestampSchema,
+  /** Set on a guest once its agents and conversations moved to this signed-in user. */
+  mergedInto: recordIdSchema.optional(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const newUserSchema = userSchema.pick({ type: true, email: true, name: true, image: true }).strict();
+export type NewUser = z.input<typeof newUserSchema>;
+
+export const userPatchSchema = userSchema.pick({ email: true, name: true, image: true }).partial().strict();
+export type UserPatch = z.input<typeof userPatchSchema>;
+
+// ── Guest sessions ───────────────────────────────────────────────────────────────────────────────
+
+/** The server side of a guest's cookie: its id is the session id the cookie carries. */
+export const guestSessionSchema = z.object({
+  id: recordIdSchema,
+  userId: recordIdSchema,
+  createdAt: timestampSchema,
+  expiresAt: timestampSchema,
+});
+export type GuestSession = z.infer<typeof guestSessionSchema>;
+
+export const newGuestSessionSchema = z
+  .object({
+    userId: recordIdSchema,
+    ttlMs: z.number().int().positive().max(366 * 24 * 60 * 60 * 1000),
+  })
+  .strict();
+export type NewGuestSession = z.input<typeof newGuestSessionSchema>;
+
+// ── Agents ───────────────────────────────────────────────────────────────────────────────────────
+
+export const agentVisibilitySchema = z.enum(["private", "link", "public"]);
+export type AgentVisibility = z.infer<typeof agentVisibilitySchema>;
+
+/** What defines an agent's behaviour: the part an AgentVersion snapshots. */
+export const agentConfigSchema = z.object({
+  name: requiredText(100),
+  description: shortText(2_000),
+  instructions: z.string().max(50_000, "is longer than 50,000 characters"),
+  model: requiredText(100),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export const agentSchema = agentConfigSchema.extend({
+  id: recordIdSchema,
+  ownerId: recordIdSchema,
+  visibility: agentVisibilitySchema,
+  /** Present while the agent is shared (link or public); unguessable, so the link is the key. */
+  shareToken: recordIdSchema.optional(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  /** Bumped by edits and by every message in its conversations: orders the owner's agent list. */
+  lastActivityAt: timestampSchema,
+  /** Starts at 1 and grows by one per edit; an edit names the version it was made from. */
+  version: z.number().int().positive(),
+  templateId: recordIdSchema.optional(),
+  copiedFrom: recordIdSchema.optional(),
+});
+export type Agent = z.infer<typeof agentSchema>;
+
+export const newAgentSchema = z
+  .object({
+    ownerId: recordIdSchema,
+    name: agentConfigSchema.shape.name,
+    description: agentConfigSchema.shape.description.default(""),
+    instructions: agentConfigSchema.shape.instructions.default(""),
+    model: agentConfigSchema.shape.model,
+    visibility: agentVisibilitySchema.default("private"),
+    templateId: recordIdSchema.optional(),
+    copiedFrom: recordIdSchema.optional(),
+  })
+  .strict();
+export type NewAgent = z.input<typeof newAgentSchema>;
+
+export const agentPatchSchema = agentConfigSchema
+  .extend({ visibility: agentVisibilitySchema })
+  .partial()
+  .strict();
+export type AgentPatch = z.input<typeof agentPatchSchema>;
+
+export function agentConfigOf(agent: AgentConfig): AgentConfig {
+  return { name: agent.name, description: agent.description, instructions: agent.instructions, model: agent.model };
+}
+
+export const agentVersionSchema = z.object({
+  agentId: recordIdSchema,
+  version: z.number().int().positive(),
+  config: agentConfigSchema,
+  createdAt: timestampSchema,
+  createdBy: recordIdSchema,
+});
+export type AgentVersion = z.infer<typeof agentVersionSchema>;
+
+export const newAgentVersionSchema = agentVersionSchema.omit({ createdAt: true }).strict();
+export type NewAgentVersion = z.input<typeof newAgentVersionSchema>;
+
+// ── Conversations ────────────────────────────────────────────────────────────────────────────────
+
+export const conversationStatusSchema = z.enum(["idle", "running", "error"]);
+export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
+
+export const conversationSchema = z.object({
+  id: recordIdSchema,
+  agentId: recordIdSchema,
+  /** Who is chatting: the agent's owner, or a visitor of a shared agent. */
+  ownerId: recordIdSchema,
+  title: shortText(200),
+  /** Passed to the CLI as --session-id / --resume, so the CLI's transcript follows the conversation. */
+  claudeSessionId: z.string().min(1).max(128),
+  status: conversationStatusSchema,
+  /** The seq of the newest message (0 when empty), so a client can page back from the end. */
+  lastSeq: z.number().int().nonnegative(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const newConversationSchema = z
+  .object({
+    agentId: recordIdSchema,
+    ownerId: recordIdSchema,
+    title: conversationSchema.shape.title.default(""),
+    claudeSessionId: conversationSchema.shape.claudeSessionId.optional(),
+  })
+  .strict();
+export type NewConversation = z.input<typeof newConversationSchema>;
+
+export const conversationPatchSchema = conversationSchema
+  .pick({ title: true, claudeSessionId: true, status: true })
+  .partial()
+  .strict();
+export type ConversationPatch = z.input<typeof conversationPatchSchema>;
+
+// ── Messages ─────────────────────────────────────────────────────────────────────────────────────
+
+export const contentBlockSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text"), text: z.string() }),
+  z.object({ type: z.literal("tool_use"), id: z.string().min(1), name: z.string().min(1), input: z.unknown() }),
+  z.object({ type: z.literal("tool_result"), toolUseId: z.string().min(1), output: z.string(), isError: z.boolean() }),
+  /** Files live in the user's workspace; a message only refers to them by path. */
+  z.object({ type: z.literal("image"), path: z.string().min(1), mimeType: z.string().min(1) }),
+  z.object({ type: z.literal("file"), path: z.string().min(1), mimeType: z.string().min(1), name: z.string().optional() }),
+]);
+export type ContentBlock = z.infer<typeof contentBlockSchema>;
+
+export const messageRoleSchema = z.enum(["user", "assistant"]);
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+
+/** Only a streaming message may change; the other states are final. */
+export const messageStatusSchema = z.enum(["complete", "streaming", "interrupted", "failed"]);
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+/** Firestore caps a document at 1 MiB: content beyond this must be truncated by the writer. */
+export const maxMessageContentBytes = 900_000;
+
+export const messageSchema = z.object({
+  id: recordIdSchema,
+  conversationId: recordIdSchema,
+  /** 1, 2, 3 … within the conversation, without gaps. */
+  seq: z.number().int().positive(),
+  role: messageRoleSchema,
+  content: z.array(contentBlockSchema),
+  status: messageStatusSchema,
+  usage: tokenUsageSchema.optional(),
+  costUsd: z.number().nonnegative().optional(),
+  error: recordErrorSchema.optional(),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  /** The sender's idempotency key: a retried send finds this message instead of adding another. */
+  clientMessageId: recordIdSchema.optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const newMessageSchema = messageSchema
+  .pick({ conversationId: true, role: true, content: true, usage: true, costUsd: true, error: true, clientMessageId: true })
+  .extend({ status: messageStatusSchema.default("complete") })
+  .strict();
+export type NewMessage = z.input<typeof newMessageSchema>;
+
+export const messagePatchSchema = messageSchema
+  .pick({ content: true, status: true, usage: true, costUsd: true, error: true })
+  .partial()
+  .strict();
+export type MessagePatch = z.input<typeof messagePatchSchema>;
+
+// ── Runs ─────────────────────────────────────────────────────────────────────────────────────────
+
+export const runTriggerSchema = z.enum(["chat", "schedule"]);
+export type RunTrigger = z.infer<typeof runTriggerSchema>;
+
+export const runStatusSchema = z.enum(["running", "complete", "interrupted", "failed"]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** One agent turn (or scheduled job): what it cost and how it ended. Kept when its agent is deleted. */
+export const runSchema = z.object({
+  id: recordIdSchema,
+  conversationId: recordIdSchema,
+  agentId: recordIdSchema,
+  ownerId: recordIdSchema,
+  trigger: runTriggerSchema,
+  status: runStatusSchema,
+  startedAt: timestampSchema,
+  finishedAt: timestampSchema.optional(),
+  durationMs: z.number().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
+  error: recordErrorSchema.optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const newRunSchema = runSchema.pick({ conversationId: true, agentId: true, ownerId: true, trigger: true }).strict();
+export type NewRun = z.input<typeof newRunSchema>;
+
+export const runPatchSchema = runSchema
+  .pick({ status: true, finishedAt: true, durationMs: true, costUsd: true, error: true })
+  .partial()
+  .strict();
+export type RunPatch = z.input<typeof runPatchSchema>;

@@ -1,0 +1,60 @@
+import type { PlatformConfig } from "../config";
+import { usesOfflineDemoModel } from "../config";
+import type { AgentPaths } from "../workspaces/workspace-names";
+
+/** Where the CLI lives in the workspace image. */
+export const CLAUDE_EXECUTABLE = "/usr/local/bin/claude";
+/** The workspace user's home in the image; tools keep caches there (matplotlib, pip). */
+export const WORKSPACE_HOME = "/home/claude";
+
+export interface ClaudeCredentials {
+  apiKey?: string;
+  baseUrl?: string;
+  oauthToken?: string;
+}
+
+/**
+ * Credentials come from the server's configuration and travel into each exec's environment only:
+ * never into the image, the container's own environment, argv or the logs. Without any, the CLI
+ * talks to the offline demo model (the model stand-in) on the host.
+ */
+export function claudeCredentialsFromConfig(config: PlatformConfig): ClaudeCredentials {
+  if (usesOfflineDemoModel(config)) {
+    return { baseUrl: `http://host.docker.internal:${config.MODEL_STAND_IN_PORT}`, apiKey: "offline-demo-model" };
+  }
+  return {
+    apiKey: config.ANTHROPIC_API_KEY,
+    baseUrl: config.ANTHROPIC_BASE_URL === undefined ? undefined : toContainerUrl(config.ANTHROPIC_BASE_URL),
+    oauthToken: config.CLAUDE_CODE_OAUTH_TOKEN,
+  };
+}
+
+/** Inside a workspace "localhost" is the container itself; the host is host.docker.internal. */
+export function toContainerUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (["localhost", "127.0.0.1", "0.0.0.0", "[::1]"].includes(parsed.hostname)) {
+      parsed.hostname = "host.docker.internal";
+      return parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
+    }
+    return url;
+  } catch {
+    return url;
+  }
+}
+
+export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths): Record<string, string> {
+  const env: Record<string, string> = {
+    HOME: WORKSPACE_HOME,
+    CLAUDE_CONFIG_DIR: paths.claudeConfigDir,
+    DISABLE_TELEMETRY: "1",
+    DISABLE_ERROR_REPORTING: "1",
+    DISABLE_AUTOUPDATER: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_AGENT_SDK_CLIENT_APP: "agent-platform/0.1",
+  };
+  if (credentials.apiKey) env.ANTHROPIC_API_KEY = credentials.apiKey;
+  if (credentials.baseUrl) env.ANTHROPIC_BASE_URL = credentials.baseUrl;
+  if (credentials.oauthToken) env.CLAUDE_CODE_OAUTH_TOKEN = credentials.oauthToken;
+  return env;
+}

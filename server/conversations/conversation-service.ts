@@ -1,0 +1,213 @@
+import type { AgentEvent } from "../../lib/agent-events";
+import { applyAgentEvent, emptyReply, endsStep, type AssistantReplyState } from "../../lib/assistant-reply";
+import { AppError } from "../../lib/errors";
+import type { Agent, Conversation, Message, Run } from "../../lib/records";
+import type { FollowAckData, RunEventEnvelope, SendAckData } from "../../lib/socket-events";
+import type { AgentTurnRequest, TurnOutcome } from "../claude/claude-runner";
+import { logger } from "../logger";
+import type { PlatformStore } from "../store/store";
+import type { RunEventLog } from "./run-event-log";
+
+/** The part of the Claude runner a conversation needs; a test or a Kubernetes runner can stand in. */
+export interface AgentTurnRunner {
+  runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void): Promise<TurnOutcome>;
+  interruptTurn(conversationId: string): Promise<boolean>;
+}
+
+export interface ActingUser {
+  userId: string;
+}
+
+export interface ConversationServiceOptions {
+  store: PlatformStore;
+  runner: AgentTurnRunner;
+  eventLog: RunEventLog;
+  /** Delivers an event to everyone following the conversation (a Socket.IO room today). */
+  publish(envelope: RunEventEnvelope): void;
+  defaultModel: string;
+}
+
+interface ActiveRun {
+  run: Run;
+  assistantMessageId: string;
+  /** Store writes for one run happen one after another, in event order. */
+  writes: Promise<unknown>;
+  done: Promise<void>;
+}
+
+const titleLength = 60;
+
+export function titleFromPrompt(prompt: string): string {
+  const oneLine = prompt.replace(/\s+/g, " ").trim();
+  return oneLine.length <= titleLength ? oneLine : `${oneLine.slice(0, titleLength - 1).trimEnd()}…`;
+}
+
+/**
+ * Everything that happens to a conversation: a user's message is stored before it reaches the
+ * workspace, the agent's reply is stored step by step as it streams (and marked interrupted or
+ * failed on every other path), and each event is published with a sequence number so followers
+ * can catch up after a reconnect. REST routes and socket events both call these functions.
+ */
+export class ConversationService {
+  private readonly activeRuns = new Map<string, ActiveRun>();
+
+  constructor(private readonly options: ConversationServiceOptions) {}
+
+  /** The conversation, if the user may use it; otherwise not_found, so ids of others' chats leak nothing. */
+  async conversationForOwner(user: ActingUser, conversationId: string): Promise<Conversation> {
+    const conversation = await this.options.store.getConversation(conversationId).catch((error: unknown) => {
+      throw error instanceof AppError && error.code === "not_found" ? new AppError("not_found", "This conversation does not exist.") : error;
+    });
+    if (conversation.ownerId !== user.userId) throw new AppError("not_found", "This conversation does not exist.");
+    return conversation;
+  }
+
+  activeRunId(conversationId: string): string | null {
+    return this.activeRuns.get(conversationId)?.run.id ?? null;
+  }
+
+  async sendMessage(
+    user: ActingUser,
+    input: { agentId: string; conversationId: string; text: string; clientMessageId: string },
+  ): Promise<SendAckData> {
+    const { store } = this.options;
+    const conversation = await this.conversationForOwner(user, input.conversationId);
+    if (conversation.agentId !== input.agentId) throw new AppError("bad_request", "This conversation belongs to another agent.");
+    const agent = await store.getAgent(conversation.agentId);
+
+    const repeated = await store.findMessageByClientMessageId(conversation.id, input.clientMessageId);
+    if (repeated) {
+      // A client retrying after a lost acknowledgement: nothing is stored or run twice.
+      return { runId: this.activeRunId(conversation.id) ?? "", firstSeq: -1, duplicate: true };
+    }
+    if (this.activeRuns.has(conversation.id)) {
+      throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
+    }
+
+    // Reserve the conversation before the first await that could let a second send slip in.
+    const pending: ActiveRun = { run: undefined as unknown as Run, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
+    this.activeRuns.set(conversation.id, pending);
+    try {
+      const { message: userMessage } = await store.appendMessage({
+        conversationId: conversation.id,
+        role: "user",
+        content: [{ type: "text", text: input.text }],
+        clientMessageId: input.clientMessageId,
+      });
+      const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.userId, trigger: "chat" });
+      const { message: assistantMessage } = await store.appendMessage({
+        conversationId: conversation.id,
+        role: "assistant",
+        content: [],
+        status: "streaming",
+      });
+      await store.updateConversation(conversation.id, {
+        status: "running",
+        ...(conversation.title ? {} : { title: titleFromPrompt(input.text) }),
+      });
+      pending.run = run;
+      pending.assistantMessageId = assistantMessage.id;
+
+      const started = this.publish(conversation.id, run.id, {
+        type: "run_started",
+        prompt: input.text,
+        clientMessageId: input.clientMessageId,
+        userMessageId: userMessage.id,
+        assistantMessageId: assistantMessage.id,
+      });
+      pending.done = this.runTurn(pending, agent, conversation, input.text);
+      return { runId: run.id, firstSeq: started.seq, duplicate: false };
+    } catch (error) {
+      this.activeRuns.delete(conversation.id);
+      throw error;
+    }
+  }
+
+  async stopRun(user: ActingUser, conversationId: string): Promise<{ stopped: boolean }> {
+    await this.conversationForOwner(user, conversationId);
+    if (!this.activeRuns.has(conversationId)) return { stopped: false };
+    return { stopped: await this.options.runner.interruptTurn(conversationId) };
+  }
+
+  async follow(user: ActingUser, conversationId: string, afterSeq: number, deliver: (envelope: RunEventEnvelope) => void): Promise<FollowAckData> {
+    await this.conversationForOwner(user, conversationId);
+    const missed = this.options.eventLog.since(conversationId, afterSeq);
+    for (const envelope of missed) deliver(envelope);
+    return { activeRunId: this.activeRunId(conversationId), replayed: missed.length, lastSeq: this.options.eventLog.lastSeq(conversationId) };
+  }
+
+  async listMessages(user: ActingUser, conversationId: string, page: { afterSeq?: number; limit?: number } = {}): Promise<Message[]> {
+    await this.conversationForOwner(user, conversationId);
+    return this.options.store.listMessages(conversationId, page);
+  }
+
+  /** Resolves when every run in progress has ended (used by shutdown and tests). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.activeRuns.values()].map((active) => active.done));
+  }
+
+  private publish(conversationId: string, runId: string, event: RunEventEnvelope["event"]): RunEventEnvelope {
+    const envelope = this.options.eventLog.append(conversationId, runId, event);
+    this.options.publish(envelope);
+    return envelope;
+  }
+
+  private async runTurn(active: ActiveRun, agent: Agent, conversation: Conversation, prompt: string): Promise<void> {
+    const { store, runner } = this.options;
+    let reply: AssistantReplyState = emptyReply();
+    const save = (final?: Parameters<PlatformStore["updateMessage"]>[1]) => {
+      const content = reply.blocks;
+      active.writes = active.writes
+        .then(() => store.updateMessage(active.assistantMessageId, final ? { content, ...final } : { content }))
+        .catch((error: unknown) => logger.error({ err: error, runId: active.run.id }, "saving the reply failed"));
+      return active.writes;
+    };
+
+    let outcome: TurnOutcome | undefined;
+    let failure: { code: string; message: string } | undefined;
+    try {
+      outcome = await runner.runAgentTurn(
+        {
+          userId: conversation.ownerId,
+          agentId: agent.id,
+          conversationId: conversation.id,
+          claudeSessionId: conversation.claudeSessionId,
+          prompt,
+          instructions: agent.instructions || undefined,
+          model: agent.model || this.options.defaultModel,
+        },
+        (event) => {
+          reply = applyAgentEvent(reply, event);
+          this.publish(conversation.id, active.run.id, event);
+          if (endsStep(event)) void save();
+        },
+      );
+      failure = outcome.error;
+    } catch (error) {
+      failure = error instanceof AppError ? { code: error.code, message: error.message } : { code: "internal", message: "The agent stopped unexpectedly." };
+      logger.error({ err: error, runId: active.run.id }, "agent turn failed");
+      if (!reply.error) this.publish(conversation.id, active.run.id, { type: "error", ...failure });
+    }
+
+    const status = outcome?.status === "completed" ? "complete" : outcome?.status === "interrupted" ? "interrupted" : "failed";
+    const error = failure ?? reply.error;
+    await save({
+      status,
+      ...(reply.usage ? { usage: reply.usage } : {}),
+      ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+      ...(status === "failed" && error ? { error } : {}),
+    });
+    await store
+      .updateRun(active.run.id, {
+        status,
+        ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+        ...(status === "failed" && error ? { error } : {}),
+      })
+      .catch((err: unknown) => logger.error({ err, runId: active.run.id }, "finishing the run failed"));
+    await store
+      .updateConversation(conversation.id, { status: status === "failed" ? "error" : "idle" })
+      .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
+    this.activeRuns.delete(conversation.id);
+    this.publish(conversation.id, active.run.id, { type: "run_finished", status, ...(status === "failed" && error ? { error } : {}) });
+  }
+}

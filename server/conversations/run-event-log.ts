@@ -1,0 +1,57 @@
+import type { RunEventEnvelope } from "../../lib/socket-events";
+
+/**
+ * Keeps each conversation's recent run events with a sequence number, so a client that lost its
+ * connection (or a second tab, or a reload) asks for "everything after N" and gets each missed
+ * event exactly once. In-memory for one server; the interface is what a Redis stream would offer
+ * when several servers share conversations.
+ */
+export interface RunEventLog {
+  append(conversationId: string, runId: string, event: RunEventEnvelope["event"]): RunEventEnvelope;
+  /** Events after `afterSeq`, oldest first. */
+  since(conversationId: string, afterSeq: number): RunEventEnvelope[];
+  lastSeq(conversationId: string): number;
+  forget(conversationId: string): void;
+}
+
+interface ConversationLog {
+  nextSeq: number;
+  events: RunEventEnvelope[];
+}
+
+export function createInMemoryRunEventLog(options: { maxEventsPerConversation?: number } = {}): RunEventLog {
+  const maxEvents = options.maxEventsPerConversation ?? 5_000;
+  const logs = new Map<string, ConversationLog>();
+
+  const logFor = (conversationId: string): ConversationLog => {
+    let log = logs.get(conversationId);
+    if (!log) {
+      log = { nextSeq: 0, events: [] };
+      logs.set(conversationId, log);
+    }
+    return log;
+  };
+
+  return {
+    append(conversationId, runId, event) {
+      const log = logFor(conversationId);
+      const envelope: RunEventEnvelope = { conversationId, runId, seq: log.nextSeq++, at: new Date().toISOString(), event };
+      log.events.push(envelope);
+      // Old runs' events are also in the store as messages; only the live tail must be replayable.
+      if (log.events.length > maxEvents) log.events.splice(0, log.events.length - maxEvents);
+      return envelope;
+    },
+    since(conversationId, afterSeq) {
+      const log = logs.get(conversationId);
+      if (!log) return [];
+      return log.events.filter((envelope) => envelope.seq > afterSeq);
+    },
+    lastSeq(conversationId) {
+      const log = logs.get(conversationId);
+      return log ? log.nextSeq - 1 : -1;
+    },
+    forget(conversationId) {
+      logs.delete(conversationId);
+    },
+  };
+}

@@ -1,0 +1,259 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { AppError } from "../../lib/errors";
+import {
+  agentPatchSchema,
+  agentSchema,
+  agentVersionSchema,
+  conversationPatchSchema,
+  conversationSchema,
+  guestSessionSchema,
+  maxMessageContentBytes,
+  messagePatchSchema,
+  messageSchema,
+  newAgentSchema,
+  newAgentVersionSchema,
+  newConversationSchema,
+  newGuestSessionSchema,
+  newMessageSchema,
+  newRunSchema,
+  newUserSchema,
+  runPatchSchema,
+  runSchema,
+  userPatchSchema,
+  userSchema,
+  type Agent,
+  type AgentVersion,
+  type Conversation,
+  type GuestSession,
+  type Message,
+  type Run,
+  type User,
+} from "../../lib/records";
+import type { ListOptions, MessagePage } from "./store";
+
+/**
+ * How records are made and changed, shared by both adapters so SQLite and Firestore cannot drift:
+ * an adapter reads the current record, calls one of these, and writes the result as a whole.
+ * Everything here throws before the adapter writes, which is what keeps failed updates harmless.
+ */
+
+/** 128 random bits, URL-safe: ids appear in links, so they must not be guessable. */
+export function newId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return withoutUndefined(parsed.data);
+  const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  const first = issues[0];
+  const summary = first ? `${first.path || what} ${first.message}` : "is invalid";
+  throw new AppError("bad_request", `Invalid ${what}: ${summary}`, { issues });
+}
+
+// `{ name: undefined }` in a patch means "not given": spreading it would erase the stored value.
+function withoutUndefined<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+/** A record about to be written must match its schema; failing here means a bug in this file. */
+function checked<S extends z.ZodType>(schema: S, record: z.input<S>): z.output<S> {
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) throw new AppError("internal", `Refusing to store an invalid record: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export function notFound(what: string, id: string | number): AppError {
+  return new AppError("not_found", `${what} ${id} was not found.`);
+}
+
+export function pageLimit(options: ListOptions | undefined): number {
+  const limit = options?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw new AppError("bad_request", "limit must be a whole number from 1 to 500", {
+      issues: [{ path: "limit", message: "must be a whole number from 1 to 500" }],
+    });
+  }
+  return limit;
+}
+
+export function messagePage(options: MessagePage | undefined): { afterSeq: number; limit: number } {
+  const afterSeq = options?.afterSeq ?? 0;
+  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+    throw new AppError("bad_request", "afterSeq must be a whole number of at least 0", {
+      issues: [{ path: "afterSeq", message: "must be a whole number of at least 0" }],
+    });
+  }
+  return { afterSeq, limit: pageLimit(options) };
+}
+
+// ── Users and guests ─────────────────────────────────────────────────────────────────────────────
+
+export function buildUser(input: unknown, now: Date): User {
+  const data = parseInput(newUserSchema, input, "user");
+  return checked(userSchema, { ...data, id: newId(), createdAt: now.toISOString() });
+}
+
+export function applyUserPatch(user: User, patch: unknown): User {
+  const data = parseInput(userPatchSchema, patch, "user");
+  return checked(userSchema, { ...user, ...data });
+}
+
+export function duplicateEmail(email: string): AppError {
+  return new AppError("conflict", `Another account already uses ${email}.`);
+}
+
+/**
+ * Decides whether merging is needed: false when this exact merge already happened (a retried
+ * sign-in), true when it should run; throws when it must not.
+ */
+export function mergeIsNeeded(from: User, to: User): boolean {
+  if (from.id === to.id) throw new AppError("bad_request", "A user cannot be merged into itself.");
+  if (from.type !== "guest") throw new AppError("bad_request", "Only a guest can be merged into another user.");
+  if (to.mergedInto) throw new AppError("bad_request", "Cannot merge into a user that was itself merged away.");
+  if (from.mergedInto === to.id) return false;
+  if (from.mergedInto) throw new AppError("conflict", "This guest was already merged into another user.");
+  return true;
+}
+
+export function buildGuestSession(input: unknown, user: User, now: Date): GuestSession {
+  const data = parseInput(newGuestSessionSchema, input, "guest session");
+  if (user.type !== "guest" || user.mergedInto) {
+    throw new AppError("bad_request", "Guest sessions are only for guest users that were not merged.");
+  }
+  return checked(guestSessionSchema, {
+    id: newId(),
+    userId: data.userId,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + data.ttlMs).toISOString(),
+  });
+}
+
+export function isExpired(session: GuestSession, now: Date): boolean {
+  return Date.parse(session.expiresAt) <= now.getTime();
+}
+
+// ── Agents ───────────────────────────────────────────────────────────────────────────────────────
+
+export function buildAgent(input: unknown, now: Date): Agent {
+  const data = parseInput(newAgentSchema, input, "agent");
+  const at = now.toISOString();
+  return checked(agentSchema, {
+    ...data,
+    id: newId(),
+    shareToken: data.visibility === "private" ? undefined : newId(),
+    createdAt: at,
+    updatedAt: at,
+    lastActivityAt: at,
+    version: 1,
+  });
+}
+
+export function applyAgentPatch(agent: Agent, patch: unknown, expectedVersion: number, now: Date): Agent {
+  const data = parseInput(agentPatchSchema, patch, "agent");
+  if (!Number.isInteger(expectedVersion) || expectedVersion < 1) {
+    throw new AppError("bad_request", "expectedVersion must be a positive whole number.");
+  }
+  if (agent.version !== expectedVersion) {
+    throw new AppError(
+      "conflict",
+      `This agent was changed elsewhere (now version ${agent.version}, your edit is from version ${expectedVersion}). Reload it and apply your edit again.`,
+    );
+  }
+  const next: Agent = { ...agent, ...data };
+  if (next.visibility === "private") delete next.shareToken;
+  else next.shareToken ??= newId();
+  const compared = ["name", "description", "instructions", "model", "visibility", "shareToken"] as const;
+  if (compared.every((key) => next[key] === agent[key])) return agent;
+  const at = now.toISOString();
+  return checked(agentSchema, { ...next, version: agent.version + 1, updatedAt: at, lastActivityAt: at });
+}
+
+export function buildAgentVersion(input: unknown, now: Date): AgentVersion {
+  const data = parseInput(newAgentVersionSchema, input, "agent version");
+  return checked(agentVersionSchema, { ...data, createdAt: now.toISOString() });
+}
+
+export function duplicateAgentVersion(agentId: string, version: number): AppError {
+  return new AppError("conflict", `Version ${version} of agent ${agentId} is already recorded.`);
+}
+
+// ── Conversations and messages ───────────────────────────────────────────────────────────────────
+
+export function buildConversation(input: unknown, now: Date): Conversation {
+  const data = parseInput(newConversationSchema, input, "conversation");
+  const at = now.toISOString();
+  return checked(conversationSchema, {
+    ...data,
+    id: newId(),
+    // The CLI accepts a caller-chosen --session-id (a UUID), so the transcript id is known up front.
+    claudeSessionId: data.claudeSessionId ?? randomUUID(),
+    status: "idle",
+    lastSeq: 0,
+    createdAt: at,
+    updatedAt: at,
+  });
+}
+
+export function applyConversationPatch(conversation: Conversation, patch: unknown, now: Date): Conversation {
+  const data = parseInput(conversationPatchSchema, patch, "conversation");
+  return checked(conversationSchema, { ...conversation, ...data, updatedAt: now.toISOString() });
+}
+
+/** Validates a new message before the adapter allocates its seq inside a transaction. */
+export function parseNewMessage(input: unknown) {
+  const data = parseInput(newMessageSchema, input, "message");
+  assertContentFits(data.content);
+  return data;
+}
+
+export function buildMessage(data: ReturnType<typeof parseNewMessage>, seq: number, now: Date): Message {
+  const at = now.toISOString();
+  return checked(messageSchema, { ...data, id: newId(), seq, createdAt: at, updatedAt: at });
+}
+
+export function applyMessagePatch(message: Message, patch: unknown, now: Date): Message {
+  const data = parseInput(messagePatchSchema, patch, "message");
+  if (message.status !== "streaming") {
+    throw new AppError("conflict", `Message ${message.id} is ${message.status} and can no longer change.`);
+  }
+  if (data.content) assertContentFits(data.content);
+  return checked(messageSchema, { ...message, ...data, updatedAt: now.toISOString() });
+}
+
+function assertContentFits(content: unknown[]): void {
+  const bytes = Buffer.byteLength(JSON.stringify(content));
+  if (bytes > maxMessageContentBytes) {
+    throw new AppError("payload_too_large", `Message content is ${bytes} bytes; the limit is ${maxMessageContentBytes}.`);
+  }
+}
+
+/** The conversation and agent fields an appended message bumps. */
+export function afterAppend(conversation: Conversation, agent: Agent | undefined, message: Message) {
+  return {
+    conversation: { ...conversation, lastSeq: message.seq, updatedAt: message.createdAt },
+    agent: agent ? { ...agent, lastActivityAt: message.createdAt } : undefined,
+  };
+}
+
+// ── Runs ─────────────────────────────────────────────────────────────────────────────────────────
+
+export function buildRun(input: unknown, now: Date): Run {
+  const data = parseInput(newRunSchema, input, "run");
+  return checked(runSchema, { ...data, id: newId(), status: "running", startedAt: now.toISOString() });
+}
+
+export function applyRunPatch(run: Run, patch: unknown, now: Date): Run {
+  const data = parseInput(runPatchSchema, patch, "run");
+  if (run.status !== "running") {
+    throw new AppError("conflict", `Run ${run.id} already ended (${run.status}).`);
+  }
+  const next: Run = { ...run, ...data };
+  if (next.status !== "running") {
+    next.finishedAt ??= now.toISOString();
+    next.durationMs ??= Math.max(0, Date.parse(next.finishedAt) - Date.parse(run.startedAt));
+  }
+  return checked(runSchema, next);
+}

@@ -1,0 +1,498 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { z } from "zod";
+import {
+  agentSchema,
+  agentVersionSchema,
+  conversationSchema,
+  guestSessionSchema,
+  messageSchema,
+  runSchema,
+  userSchema,
+  type Agent,
+  type AgentVersion,
+  type Conversation,
+  type GuestSession,
+  type Message,
+  type Run,
+  type User,
+} from "../../lib/records";
+import {
+  afterAppend,
+  applyAgentPatch,
+  applyConversationPatch,
+  applyMessagePatch,
+  applyRunPatch,
+  applyUserPatch,
+  buildAgent,
+  buildAgentVersion,
+  buildConversation,
+  buildGuestSession,
+  buildMessage,
+  buildRun,
+  buildUser,
+  duplicateAgentVersion,
+  duplicateEmail,
+  isExpired,
+  mergeIsNeeded,
+  messagePage,
+  notFound,
+  pageLimit,
+  parseNewMessage,
+} from "./record-rules";
+import type { PlatformStore, StoreOptions } from "./store";
+
+/**
+ * Schema changes, applied in order once each; PRAGMA user_version remembers how many ran.
+ * Append new steps, never edit old ones. JSON columns hold what is never queried (content, usage).
+ */
+const migrations = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    email TEXT,
+    name TEXT,
+    image TEXT,
+    created_at TEXT NOT NULL,
+    merged_into TEXT
+  );
+  CREATE UNIQUE INDEX users_email ON users (email) WHERE email IS NOT NULL;
+
+  CREATE TABLE guest_sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX guest_sessions_user ON guest_sessions (user_id);
+
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    instructions TEXT NOT NULL,
+    model TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    share_token TEXT UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_activity_at TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    template_id TEXT,
+    copied_from TEXT
+  );
+  CREATE INDEX agents_owner_activity ON agents (owner_id, last_activity_at DESC, id DESC);
+
+  CREATE TABLE agent_versions (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    PRIMARY KEY (agent_id, version)
+  );
+
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    owner_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    claude_session_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX conversations_agent_updated ON conversations (agent_id, updated_at DESC, id DESC);
+  CREATE INDEX conversations_agent_owner_updated ON conversations (agent_id, owner_id, updated_at DESC, id DESC);
+  CREATE INDEX conversations_owner ON conversations (owner_id);
+
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    status TEXT NOT NULL,
+    usage TEXT,
+    cost_usd REAL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    client_message_id TEXT,
+    UNIQUE (conversation_id, seq)
+  );
+  CREATE UNIQUE INDEX messages_client_message ON messages (conversation_id, client_message_id)
+    WHERE client_message_id IS NOT NULL;
+
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    duration_ms REAL,
+    cost_usd REAL,
+    error TEXT
+  );
+  CREATE INDEX runs_conversation_started ON runs (conversation_id, started_at DESC, id DESC);
+  CREATE INDEX runs_agent_started ON runs (agent_id, started_at DESC, id DESC);
+  CREATE INDEX runs_owner ON runs (owner_id);
+  `,
+];
+
+type Row = Record<string, unknown>;
+
+/** Maps a record to a row by naming: camelCase field ↔ snake_case column; listed fields as JSON. */
+class Table<T extends object> {
+  readonly columns: readonly string[];
+  private readonly fields: readonly string[];
+
+  constructor(
+    readonly name: string,
+    private readonly schema: z.ZodObject,
+    private readonly jsonFields: readonly string[] = [],
+  ) {
+    this.fields = Object.keys(schema.shape);
+    this.columns = this.fields.map(toSnakeCase);
+  }
+
+  toRow(record: T): Row {
+    const row: Row = {};
+    for (const field of this.fields) {
+      const value = (record as Row)[field];
+      row[toSnakeCase(field)] = value === undefined ? null : this.jsonFields.includes(field) ? JSON.stringify(value) : value;
+    }
+    return row;
+  }
+
+  fromRow(row: Row): T {
+    const record: Row = {};
+    for (const field of this.fields) {
+      const value = row[toSnakeCase(field)];
+      if (value === null || value === undefined) continue;
+      record[field] = this.jsonFields.includes(field) ? JSON.parse(value as string) : value;
+    }
+    return this.schema.parse(record) as T;
+  }
+
+  insertSql(): string {
+    return `INSERT INTO ${this.name} (${this.columns.join(", ")}) VALUES (${this.columns.map((c) => `@${c}`).join(", ")})`;
+  }
+
+  replaceByIdSql(): string {
+    const assignments = this.columns.filter((c) => c !== "id").map((c) => `${c} = @${c}`);
+    return `UPDATE ${this.name} SET ${assignments.join(", ")} WHERE id = @id`;
+  }
+}
+
+function toSnakeCase(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+const users = new Table<User>("users", userSchema);
+const guestSessions = new Table<GuestSession>("guest_sessions", guestSessionSchema);
+const agents = new Table<Agent>("agents", agentSchema);
+const agentVersions = new Table<AgentVersion>("agent_versions", agentVersionSchema, ["config"]);
+const conversations = new Table<Conversation>("conversations", conversationSchema);
+const messages = new Table<Message>("messages", messageSchema, ["content", "usage", "error"]);
+const runs = new Table<Run>("runs", runSchema, ["error"]);
+
+export interface SqliteStoreOptions extends StoreOptions {
+  /** Path of the database file; ":memory:" works for throwaway stores. */
+  file: string;
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
+  const now = options.now ?? (() => new Date());
+  if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const db = new Database(options.file);
+  // WAL lets the custom server and Next's route handlers (separate connections) read while one writes.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+
+  const statements = new Map<string, Database.Statement>();
+  const sql = (text: string): Database.Statement => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+  // IMMEDIATE takes the write lock up front, so two connections never deadlock upgrading a read.
+  const write = <R>(fn: () => R): R => db.transaction(fn).immediate();
+
+  const one = <T extends object>(table: Table<T>, where: string, ...params: unknown[]): T | null => {
+    const row = sql(`SELECT * FROM ${table.name} WHERE ${where}`).get(...params) as Row | undefined;
+    return row ? table.fromRow(row) : null;
+  };
+  const many = <T extends object>(table: Table<T>, rest: string, ...params: unknown[]): T[] =>
+    (sql(`SELECT * FROM ${table.name} ${rest}`).all(...params) as Row[]).map((row) => table.fromRow(row));
+  const byId = <T extends object>(table: Table<T>, what: string, id: string): T => {
+    const record = one(table, "id = ?", id);
+    if (!record) throw notFound(what, id);
+    return record;
+  };
+  const insert = <T extends object>(table: Table<T>, record: T): void => {
+    sql(table.insertSql()).run(table.toRow(record));
+  };
+  const replace = <T extends object>(table: Table<T>, record: T): void => {
+    sql(table.replaceByIdSql()).run(table.toRow(record));
+  };
+  const assertEmailFree = (email: string | undefined, exceptUserId?: string): void => {
+    if (!email) return;
+    const holder = one(users, "email = ?", email);
+    if (holder && holder.id !== exceptUserId) throw duplicateEmail(email);
+  };
+
+  return {
+    kind: "sqlite",
+
+    async ping() {
+      sql("SELECT 1").get();
+      return { detail: `SQLite ${options.file}` };
+    },
+
+    async close() {
+      if (db.open) db.close();
+    },
+
+    async createUser(input) {
+      return write(() => {
+        const user = buildUser(input, now());
+        assertEmailFree(user.email);
+        insert(users, user);
+        return user;
+      });
+    },
+
+    async getUser(id) {
+      return byId(users, "User", id);
+    },
+
+    async findUserByEmail(email) {
+      return one(users, "email = ?", email.toLowerCase());
+    },
+
+    async updateUser(id, patch) {
+      return write(() => {
+        const user = applyUserPatch(byId(users, "User", id), patch);
+        assertEmailFree(user.email, id);
+        replace(users, user);
+        return user;
+      });
+    },
+
+    async mergeUser(fromGuestId, toUserId) {
+      return write(() => {
+        const from = byId(users, "User", fromGuestId);
+        const to = byId(users, "User", toUserId);
+        if (!mergeIsNeeded(from, to)) return { agents: 0, conversations: 0, runs: 0 };
+        const move = (table: string) => sql(`UPDATE ${table} SET owner_id = ? WHERE owner_id = ?`).run(toUserId, fromGuestId).changes;
+        const result = { agents: move("agents"), conversations: move("conversations"), runs: move("runs") };
+        replace(users, { ...from, mergedInto: toUserId });
+        sql("DELETE FROM guest_sessions WHERE user_id = ?").run(fromGuestId);
+        return result;
+      });
+    },
+
+    async createGuestSession(input) {
+      return write(() => {
+        const userId = (input as { userId?: unknown }).userId;
+        const user = typeof userId === "string" ? byId(users, "User", userId) : undefined;
+        const session = buildGuestSession(input, user ?? ({} as User), now());
+        insert(guestSessions, session);
+        return session;
+      });
+    },
+
+    async findGuestSession(id) {
+      const session = one(guestSessions, "id = ?", id);
+      if (!session) return null;
+      if (isExpired(session, now())) {
+        sql("DELETE FROM guest_sessions WHERE id = ?").run(id);
+        return null;
+      }
+      return session;
+    },
+
+    async deleteGuestSession(id) {
+      sql("DELETE FROM guest_sessions WHERE id = ?").run(id);
+    },
+
+    async createAgent(input) {
+      const agent = buildAgent(input, now());
+      insert(agents, agent);
+      return agent;
+    },
+
+    async getAgent(id) {
+      return byId(agents, "Agent", id);
+    },
+
+    async updateAgent(id, patch, expectedVersion) {
+      return write(() => {
+        const current = byId(agents, "Agent", id);
+        const next = applyAgentPatch(current, patch, expectedVersion, now());
+        if (next !== current) replace(agents, next);
+        return next;
+      });
+    },
+
+    async deleteAgent(id) {
+      // Foreign keys cascade to conversations, their messages, and the agent's versions.
+      if (sql("DELETE FROM agents WHERE id = ?").run(id).changes === 0) throw notFound("Agent", id);
+    },
+
+    async listAgentsByOwner(ownerId, listOptions) {
+      return many(agents, "WHERE owner_id = ? ORDER BY last_activity_at DESC, id DESC LIMIT ?", ownerId, pageLimit(listOptions));
+    },
+
+    async findAgentByShareToken(shareToken) {
+      return one(agents, "share_token = ?", shareToken);
+    },
+
+    async createConversation(input) {
+      return write(() => {
+        const conversation = buildConversation(input, now());
+        byId(agents, "Agent", conversation.agentId);
+        insert(conversations, conversation);
+        return conversation;
+      });
+    },
+
+    async getConversation(id) {
+      return byId(conversations, "Conversation", id);
+    },
+
+    async updateConversation(id, patch) {
+      return write(() => {
+        const conversation = applyConversationPatch(byId(conversations, "Conversation", id), patch, now());
+        replace(conversations, conversation);
+        return conversation;
+      });
+    },
+
+    async deleteConversation(id) {
+      if (sql("DELETE FROM conversations WHERE id = ?").run(id).changes === 0) throw notFound("Conversation", id);
+    },
+
+    async listConversationsByAgent(agentId, listOptions) {
+      const limit = pageLimit(listOptions);
+      const order = "ORDER BY updated_at DESC, id DESC LIMIT ?";
+      return listOptions?.ownerId === undefined
+        ? many(conversations, `WHERE agent_id = ? ${order}`, agentId, limit)
+        : many(conversations, `WHERE agent_id = ? AND owner_id = ? ${order}`, agentId, listOptions.ownerId, limit);
+    },
+
+    async appendMessage(input) {
+      const data = parseNewMessage(input);
+      return write(() => {
+        const conversation = byId(conversations, "Conversation", data.conversationId);
+        if (data.clientMessageId !== undefined) {
+          const earlier = one(messages, "conversation_id = ? AND client_message_id = ?", conversation.id, data.clientMessageId);
+          if (earlier) return { message: earlier, created: false };
+        }
+        const message = buildMessage(data, conversation.lastSeq + 1, now());
+        insert(messages, message);
+        replace(conversations, afterAppend(conversation, undefined, message).conversation);
+        sql("UPDATE agents SET last_activity_at = ? WHERE id = ?").run(message.createdAt, conversation.agentId);
+        return { message, created: true };
+      });
+    },
+
+    async getMessage(id) {
+      return byId(messages, "Message", id);
+    },
+
+    async updateMessage(id, patch) {
+      return write(() => {
+        const message = applyMessagePatch(byId(messages, "Message", id), patch, now());
+        replace(messages, message);
+        return message;
+      });
+    },
+
+    async findMessageByClientMessageId(conversationId, clientMessageId) {
+      return one(messages, "conversation_id = ? AND client_message_id = ?", conversationId, clientMessageId);
+    },
+
+    async listMessages(conversationId, page) {
+      const { afterSeq, limit } = messagePage(page);
+      return many(messages, "WHERE conversation_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?", conversationId, afterSeq, limit);
+    },
+
+    async createRun(input) {
+      const run = buildRun(input, now());
+      insert(runs, run);
+      return run;
+    },
+
+    async getRun(id) {
+      return byId(runs, "Run", id);
+    },
+
+    async updateRun(id, patch) {
+      return write(() => {
+        const run = applyRunPatch(byId(runs, "Run", id), patch, now());
+        replace(runs, run);
+        return run;
+      });
+    },
+
+    async listRunsByConversation(conversationId, listOptions) {
+      return many(runs, "WHERE conversation_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", conversationId, pageLimit(listOptions));
+    },
+
+    async listRunsByAgent(agentId, listOptions) {
+      return many(runs, "WHERE agent_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", agentId, pageLimit(listOptions));
+    },
+
+    async addAgentVersion(input) {
+      return write(() => {
+        const agentVersion = buildAgentVersion(input, now());
+        byId(agents, "Agent", agentVersion.agentId);
+        if (one(agentVersions, "agent_id = ? AND version = ?", agentVersion.agentId, agentVersion.version)) {
+          throw duplicateAgentVersion(agentVersion.agentId, agentVersion.version);
+        }
+        insert(agentVersions, agentVersion);
+        return agentVersion;
+      });
+    },
+
+    async listAgentVersions(agentId, listOptions) {
+      return many(agentVersions, "WHERE agent_id = ? ORDER BY version DESC LIMIT ?", agentId, pageLimit(listOptions));
+    },
+
+    async getAgentVersion(agentId, version) {
+      const agentVersion = one(agentVersions, "agent_id = ? AND version = ?", agentId, version);
+      if (!agentVersion) throw notFound(`Version ${version} of agent`, agentId);
+      return agentVersion;
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    // Read inside the write transaction: a second process starting at the same time waits, then sees the new version.
+    const applied = db.pragma("user_version", { simple: true }) as number;
+    if (applied > migrations.length) {
+      throw new Error(`The database was written by a newer version of the platform (schema ${applied}, this build knows ${migrations.length}).`);
+    }
+    for (const [index, migration] of migrations.entries()) {
+      if (index < applied) continue;
+      db.exec(migration);
+    }
+    db.pragma(`user_version = ${migrations.length}`);
+  }).immediate();
+}
