@@ -1,6 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { auth } from "@/app/(auth)/auth";
 import { AppShell } from "@/components/app-shell";
+import { configuredSignInProviders } from "@/server/auth/auth-options";
 import { loadConfig, usesOfflineDemoModel } from "@/server/config";
 import "./globals.css";
 
@@ -14,15 +16,17 @@ export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 // Applied before paint so dark-mode users never see a white flash.
 const themeScript = `try{var t=localStorage.getItem("theme");if(t==="dark"||(!t&&matchMedia("(prefers-color-scheme: dark)").matches))document.documentElement.classList.add("dark")}catch(e){}`;
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
   const offlineDemoModel = usesOfflineDemoModel(loadConfig());
+  const user = (await auth())?.user;
+  const person = user ? { name: user.name ?? user.email ?? "Guest", email: user.email ?? undefined, type: user.type } : undefined;
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
       <body>
-        <AppShell offlineDemoModel={offlineDemoModel}>{children}</AppShell>
+        <AppShell offlineDemoModel={offlineDemoModel} person={person} canKeepGuestWork={configuredSignInProviders().google}>{children}</AppShell>
       </body>
     </html>
   );

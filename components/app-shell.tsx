@@ -2,8 +2,20 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { ConnectionStatus } from "./connection-status";
 import { OfflineDemoBanner } from "./offline-demo-banner";
+import { UserMenu, type SignedInPerson } from "./user-menu";
 
-export function AppShell({ children, offlineDemoModel }: { children: ReactNode; offlineDemoModel: boolean }) {
+export function AppShell({
+  children,
+  offlineDemoModel,
+  person,
+  canKeepGuestWork = false,
+}: {
+  children: ReactNode;
+  offlineDemoModel: boolean;
+  /** Absent while signed out (the sign-in page): the socket would only be refused then. */
+  person?: SignedInPerson;
+  canKeepGuestWork?: boolean;
+}) {
   return (
     <div className="flex min-h-screen flex-col">
       <OfflineDemoBanner initiallyOffline={offlineDemoModel} />
@@ -15,7 +27,12 @@ export function AppShell({ children, offlineDemoModel }: { children: ReactNode; 
             </span>
             <span>AgentDesk</span>
           </Link>
-          <ConnectionStatus />
+          {person ? (
+            <div className="flex items-center gap-3">
+              <ConnectionStatus />
+              <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} />
+            </div>
+          ) : null}
         </div>
       </header>
       <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>

@@ -93,5 +93,5 @@ export interface ServerToClientEvents {
 
 export interface SocketData {
   userId: string;
-  userType: "guest" | "google" | "local";
+  userType: "guest" | "google";
 }

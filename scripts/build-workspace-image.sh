@@ -111,7 +111,7 @@ build_workspace_image() {
     --build-arg "CLAUDE_VERSION=${claude_version}" \
     "$ctx" 2>&1 \
     | { grep -v -e '^DEPRECATED: The legacy builder' -e 'BuildKit is currently disabled' \
-          -e 'Install the buildx component' -e 'docs.docker.com/go/buildx' -e '^ *$' || true; } \
+          -e 'Install the buildx component' -e 'docs.docker.com/go/buildx' -e '^ *environment-variable\.$' -e '^ *$' || true; } \
     || rc=$?
   [[ $rc -eq 0 ]] || die "docker build of ${WORKSPACE_IMAGE} failed (exit ${rc})"
   rm -rf "$ctx"

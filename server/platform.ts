@@ -3,10 +3,23 @@ import path from "node:path";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
-import { dataDirectoryCheck, dockerEngineCheck, workspaceImageCheck } from "./health-checks";
+import { dockerEngineCheck, workspaceImageCheck } from "./health-checks";
 import type { SocketAuthenticator, PlatformSocketServer } from "./socket/socket-server";
 import type { SocketEventHandlers } from "./socket/socket-handlers";
-import { AppError } from "../lib/errors";
+import { logger } from "./logger";
+import { createModelStandIn, type ModelStandIn } from "./model-stand-in";
+import { createSqliteStore } from "./store/sqlite-store";
+import type { PlatformStore } from "./store/store";
+import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
+import { WorkspaceActivity } from "./workspaces/workspace-activity";
+import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
+import { ClaudeRunner, claudeRunnerOptionsFromConfig } from "./claude/claude-runner";
+import { ConversationService } from "./conversations/conversation-service";
+import { createInMemoryRunEventLog } from "./conversations/run-event-log";
+import { registerPlatformServices } from "./platform-services";
+import { getAuthConfig } from "./auth/auth-config";
+import { getAuthDependencies } from "./auth/auth-dependencies";
+import { createSocketAuthenticator } from "./auth/socket-authenticator";
 
 /** The composition root: builds every service once and hands the server what it serves. */
 export interface Platform {
@@ -27,34 +40,76 @@ export function createDockerClient(config: PlatformConfig): Docker {
   return new Docker({ socketPath });
 }
 
+function createStoreFromConfig(config: PlatformConfig): PlatformStore {
+  return createSqliteStore({ file: path.resolve(config.DATA_DIR, "platform.sqlite") });
+}
+
 export async function createPlatform(config: PlatformConfig): Promise<Platform> {
   const docker = createDockerClient(config);
   const offlineDemoModel = usesOfflineDemoModel(config);
+  // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
+  getAuthConfig();
+  const store = createStoreFromConfig(config);
+  const activity = new WorkspaceActivity();
+  const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity));
+  const runner = new ClaudeRunner(claudeRunnerOptionsFromConfig(config, runtime, activity));
+  const eventLog = createInMemoryRunEventLog();
+  const sweeper = startIdleSweeper({ runtime, activity, idleMs: config.WORKSPACE_IDLE_MINUTES * 60_000 });
 
-  const notYetAvailable = () => {
-    throw new AppError("workspace_unavailable", "Chat is not available on this server yet.");
-  };
+  // Without credentials the CLI talks to the offline demo model, served here for the containers.
+  let demoModel: ModelStandIn | undefined;
+  if (offlineDemoModel) {
+    demoModel = await createModelStandIn({ host: "0.0.0.0", port: config.MODEL_STAND_IN_PORT });
+    logger.info({ url: demoModel.url }, "offline demo model serving (no ANTHROPIC_API_KEY configured)");
+  }
+
+  let io: PlatformSocketServer | undefined;
+  const conversations = new ConversationService({
+    store,
+    runner,
+    eventLog,
+    defaultModel: config.DEFAULT_MODEL,
+    publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
+  });
+  registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel });
 
   return {
     offlineDemoModel,
     healthChecks: {
       docker: dockerEngineCheck(docker),
-      store: dataDirectoryCheck(path.resolve(config.DATA_DIR)),
+      store: () => store.ping(),
       workspaceImage: workspaceImageCheck(docker, config.WORKSPACE_IMAGE),
     },
-    authenticateSocket: async () => ({ userId: "local", userType: "local" }),
+    authenticateSocket: createSocketAuthenticator(getAuthDependencies),
     socketHandlers: {
       "platform:ping": (payload) => ({
         serverTime: new Date().toISOString(),
         roundTripStartedAt: payload.sentAt,
         offlineDemoModel,
       }),
-      "conversation:send": notYetAvailable,
-      "conversation:stop": notYetAvailable,
-      "conversation:follow": notYetAvailable,
-      "conversation:unfollow": () => null,
+      "conversation:send": (payload, socket) => conversations.sendMessage({ userId: socket.data.userId }, payload),
+      "conversation:stop": (payload, socket) => conversations.stopRun({ userId: socket.data.userId }, payload.conversationId),
+      "conversation:follow": async (payload, socket) => {
+        const user = { userId: socket.data.userId };
+        await conversations.conversationForOwner(user, payload.conversationId);
+        // Join before replaying: an event published in between then arrives twice, never zero
+        // times, and the client drops what it has already seen by sequence number.
+        await socket.join(`conversation:${payload.conversationId}`);
+        return conversations.follow(user, payload.conversationId, payload.afterSeq, (envelope) => socket.emit("conversation:event", envelope));
+      },
+      "conversation:unfollow": async (payload, socket) => {
+        await socket.leave(`conversation:${payload.conversationId}`);
+        return null;
+      },
     },
-    attachSocketServer: () => undefined,
-    shutdown: async () => undefined,
+    attachSocketServer: (server) => {
+      io = server;
+    },
+    shutdown: async () => {
+      sweeper.stop();
+      await runner.shutdown();
+      await demoModel?.close();
+      await store.close();
+    },
   };
 }

@@ -120,9 +120,6 @@ export class ClaudeCliSession {
         : { type: "preset", preset: "claude_code" },
       // Replaces the server's environment entirely: nothing of the host leaks into the workspace.
       env: buildClaudeEnv(this.init.credentials, paths),
-      stderr: (data) => {
-        this.stderrTail = (this.stderrTail + data).slice(-2_000);
-      },
       spawnClaudeCodeProcess: (spawnOptions) => this.spawnInWorkspace(spawnOptions),
     };
     try {
@@ -163,11 +160,11 @@ export class ClaudeCliSession {
       this.finishTurn({ status: "interrupted", result: this.syntheticInterruptResult(turn) });
       this.kill();
     }, graceMs);
-    try {
-      await this.query?.interrupt();
-    } catch (error) {
-      logger.debug({ err: error }, "interrupt request failed; the force timer ends the turn");
-    }
+    // The force timer ends the turn either way; do not keep the caller waiting on a stuck CLI.
+    await Promise.race([
+      this.query?.interrupt().catch((error: unknown) => logger.debug({ err: error }, "interrupt request failed")),
+      new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
   }
 
   /** Ends the process gently: stdin closes and the CLI exits on its own. */
@@ -197,6 +194,10 @@ export class ClaudeCliSession {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(spawnOptions.env)) if (value !== undefined) env[key] = value;
     const child = this.init.runtime.spawn(this.workspace, [spawnOptions.command, ...spawnOptions.args], { cwd: spawnOptions.cwd, env });
+    // The SDK cannot see a custom process's stderr; keep its tail to explain a crash in the logs.
+    child.stderr.on("data", (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-2_000);
+    });
     // The SDK aborts this signal only after its own stdin-EOF grace period: then the process must go.
     spawnOptions.signal.addEventListener("abort", () => child.kill("SIGKILL"), { once: true });
     this.process = child;
@@ -228,7 +229,7 @@ export class ClaudeCliSession {
       this.finishTurn({ status: "interrupted", result: this.syntheticInterruptResult(turn) });
       return;
     }
-    const workspaceAlive = await this.init.runtime.isCurrent(this.workspace).catch(() => false);
+    const workspaceAlive = await this.workspaceSurvived();
     logger.warn(
       { conversationId: this.init.settings.conversationId, workspaceAlive, err: failure, stderr: this.stderrTail.slice(-500) },
       "CLI process ended during a turn",
@@ -238,6 +239,21 @@ export class ClaudeCliSession {
       this.finishTurn(failureOutcome("workspace_lost", "The workspace stopped while the agent was working. Send your message again to continue."));
     } else {
       this.finishTurn(failureOutcome("internal", "The agent process ended unexpectedly. Send your message again to continue."));
+    }
+  }
+
+  /**
+   * When the whole container is killed, the CLI's exec ends a moment before the engine reports the
+   * container as stopped, so a crash is only blamed on the CLI once the workspace still runs a
+   * little later.
+   */
+  private async workspaceSurvived(settleMs = 1_500): Promise<boolean> {
+    const deadline = Date.now() + settleMs;
+    for (;;) {
+      const current = await this.init.runtime.isCurrent(this.workspace).catch(() => false);
+      if (!current) return false;
+      if (Date.now() >= deadline) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 

@@ -52,6 +52,9 @@ export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths
     DISABLE_AUTOUPDATER: "1",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     CLAUDE_AGENT_SDK_CLIENT_APP: "agent-platform/0.1",
+    // Scrubbing credentials from the agent's commands needs bubblewrap, which cannot run in an
+    // unprivileged container; the CLI refuses to start with it on. See the runner's notes.
+    CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: "0",
   };
   if (credentials.apiKey) env.ANTHROPIC_API_KEY = credentials.apiKey;
   if (credentials.baseUrl) env.ANTHROPIC_BASE_URL = credentials.baseUrl;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { AgentEvent } from "../../lib/agent-events";
 import { applyAgentEvent, emptyReply, endsStep, type AssistantReplyState } from "../../lib/assistant-reply";
 import { AppError } from "../../lib/errors";
@@ -29,6 +30,8 @@ export interface ConversationServiceOptions {
 
 interface ActiveRun {
   run: Run;
+  /** Sequence number of the run's run_started event: a reloading client replays from there. */
+  startSeq: number;
   assistantMessageId: string;
   /** Store writes for one run happen one after another, in event order. */
   writes: Promise<unknown>;
@@ -62,8 +65,50 @@ export class ConversationService {
     return conversation;
   }
 
+  async listConversations(user: ActingUser, agentId: string): Promise<Conversation[]> {
+    await this.agentForOwner(user, agentId);
+    return this.options.store.listConversationsByAgent(agentId, { ownerId: user.userId });
+  }
+
+  async createConversation(user: ActingUser, agentId: string, title = ""): Promise<Conversation> {
+    await this.agentForOwner(user, agentId);
+    return this.options.store.createConversation({ agentId, ownerId: user.userId, title, claudeSessionId: randomUUID() });
+  }
+
+  async renameConversation(user: ActingUser, conversationId: string, title: string): Promise<Conversation> {
+    await this.conversationForOwner(user, conversationId);
+    return this.options.store.updateConversation(conversationId, { title });
+  }
+
+  async deleteConversation(user: ActingUser, conversationId: string): Promise<void> {
+    await this.conversationForOwner(user, conversationId);
+    if (this.activeRuns.has(conversationId)) {
+      throw new AppError("conflict", "The agent is still answering in this conversation. Press Stop first, then delete it.");
+    }
+    await this.options.store.deleteConversation(conversationId);
+    this.options.eventLog.forget(conversationId);
+  }
+
+  private async agentForOwner(user: ActingUser, agentId: string): Promise<Agent> {
+    const agent = await this.options.store.getAgent(agentId).catch((error: unknown) => {
+      throw error instanceof AppError && error.code === "not_found" ? new AppError("not_found", "This agent does not exist.") : error;
+    });
+    if (agent.ownerId !== user.userId) throw new AppError("not_found", "This agent does not exist.");
+    return agent;
+  }
+
   activeRunId(conversationId: string): string | null {
     return this.activeRuns.get(conversationId)?.run.id ?? null;
+  }
+
+  /**
+   * Where a client that just loaded the stored messages should start following: just before the
+   * run in progress (its events rebuild the partial reply exactly), or after the last event.
+   */
+  resumePoint(conversationId: string): { activeRunId: string | null; resumeAfterSeq: number } {
+    const active = this.activeRuns.get(conversationId);
+    if (active && active.startSeq >= 0) return { activeRunId: active.run.id, resumeAfterSeq: active.startSeq - 1 };
+    return { activeRunId: null, resumeAfterSeq: this.options.eventLog.lastSeq(conversationId) };
   }
 
   async sendMessage(
@@ -85,7 +130,7 @@ export class ConversationService {
     }
 
     // Reserve the conversation before the first await that could let a second send slip in.
-    const pending: ActiveRun = { run: undefined as unknown as Run, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
+    const pending: ActiveRun = { run: undefined as unknown as Run, startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
     this.activeRuns.set(conversation.id, pending);
     try {
       const { message: userMessage } = await store.appendMessage({
@@ -115,6 +160,7 @@ export class ConversationService {
         userMessageId: userMessage.id,
         assistantMessageId: assistantMessage.id,
       });
+      pending.startSeq = started.seq;
       pending.done = this.runTurn(pending, agent, conversation, input.text);
       return { runId: run.id, firstSeq: started.seq, duplicate: false };
     } catch (error) {

@@ -118,14 +118,17 @@ export function mergeIsNeeded(from: User, to: User): boolean {
   return true;
 }
 
-export function buildGuestSession(input: unknown, user: User, now: Date): GuestSession {
-  const data = parseInput(newGuestSessionSchema, input, "guest session");
+export function parseNewGuestSession(input: unknown) {
+  return parseInput(newGuestSessionSchema, input, "guest session");
+}
+
+export function buildGuestSession(data: ReturnType<typeof parseNewGuestSession>, user: User, now: Date): GuestSession {
   if (user.type !== "guest" || user.mergedInto) {
     throw new AppError("bad_request", "Guest sessions are only for guest users that were not merged.");
   }
   return checked(guestSessionSchema, {
     id: newId(),
-    userId: data.userId,
+    userId: user.id,
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + data.ttlMs).toISOString(),
   });
@@ -230,12 +233,9 @@ function assertContentFits(content: unknown[]): void {
   }
 }
 
-/** The conversation and agent fields an appended message bumps. */
-export function afterAppend(conversation: Conversation, agent: Agent | undefined, message: Message) {
-  return {
-    conversation: { ...conversation, lastSeq: message.seq, updatedAt: message.createdAt },
-    agent: agent ? { ...agent, lastActivityAt: message.createdAt } : undefined,
-  };
+/** An appended message moves its conversation to the top of the list and extends its seq. */
+export function conversationAfterAppend(conversation: Conversation, message: Message): Conversation {
+  return { ...conversation, lastSeq: message.seq, updatedAt: message.createdAt };
 }
 
 // ── Runs ─────────────────────────────────────────────────────────────────────────────────────────

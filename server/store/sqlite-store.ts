@@ -19,7 +19,6 @@ import {
   type User,
 } from "../../lib/records";
 import {
-  afterAppend,
   applyAgentPatch,
   applyConversationPatch,
   applyMessagePatch,
@@ -32,6 +31,7 @@ import {
   buildMessage,
   buildRun,
   buildUser,
+  conversationAfterAppend,
   duplicateAgentVersion,
   duplicateEmail,
   isExpired,
@@ -39,6 +39,7 @@ import {
   messagePage,
   notFound,
   pageLimit,
+  parseNewGuestSession,
   parseNewMessage,
 } from "./record-rules";
 import type { PlatformStore, StoreOptions } from "./store";
@@ -308,9 +309,8 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
 
     async createGuestSession(input) {
       return write(() => {
-        const userId = (input as { userId?: unknown }).userId;
-        const user = typeof userId === "string" ? byId(users, "User", userId) : undefined;
-        const session = buildGuestSession(input, user ?? ({} as User), now());
+        const data = parseNewGuestSession(input);
+        const session = buildGuestSession(data, byId(users, "User", data.userId), now());
         insert(guestSessions, session);
         return session;
       });
@@ -405,7 +405,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
         }
         const message = buildMessage(data, conversation.lastSeq + 1, now());
         insert(messages, message);
-        replace(conversations, afterAppend(conversation, undefined, message).conversation);
+        replace(conversations, conversationAfterAppend(conversation, message));
         sql("UPDATE agents SET last_activity_at = ? WHERE id = ?").run(message.createdAt, conversation.agentId);
         return { message, created: true };
       });

@@ -28,6 +28,11 @@ const testScripts: Script[] = [
       { text: "{{lastToolResult}}" },
     ],
   },
+  {
+    id: "print-environment",
+    match: (prompt) => /print your environment/i.test(prompt),
+    steps: [{ tool: { name: "Bash", input: { command: "env", description: "Print the environment" } } }, { text: "done" }],
+  },
 ];
 
 let standIn: ModelStandIn;
@@ -139,6 +144,18 @@ describe("Claude runner with the real CLI", () => {
     expect(next.outcome.reusedProcess).toBe(false);
     expect(next.toolOutputs).toEqual(["2550"]);
     await quickIdle.shutdown();
+  });
+
+  it("gives the agent's commands the workspace's environment, nothing of the server's", async () => {
+    process.env.PLATFORM_HOST_ONLY_SENTINEL = "server-secret";
+    const chat = conversation("env", "a1", "env");
+    const printed = await turn(chat, "print your environment");
+    delete process.env.PLATFORM_HOST_ONLY_SENTINEL;
+    const environment = printed.toolOutputs[0] ?? "";
+    expect(environment).toContain("HOME=/home/claude");
+    expect(environment).toContain("CLAUDE_CONFIG_DIR=/workspace/.claude-agents/a1");
+    expect(environment).not.toContain("server-secret");
+    expect(environment).not.toContain(process.cwd());
   });
 
   it("keeps what the agent writes in its folder, across re-creating the container", async () => {

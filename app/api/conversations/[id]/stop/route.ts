@@ -1,0 +1,11 @@
+import { jsonRoute } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
+
+type Context = { params: Promise<{ id: string }> };
+
+export const POST = jsonRoute(async (request: Request, { params }: Context) => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  return getPlatformServices().conversations.stopRun(user, id);
+});

@@ -1,0 +1,244 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { apiFetch, asErrorPayload } from "@/lib/api-client";
+import { errorMessageFor } from "@/lib/errors";
+import type { Agent, Conversation, Message } from "@/lib/records";
+import type { RunEventEnvelope } from "@/lib/socket-events";
+import { getPlatformSocket } from "@/lib/socket-client";
+import { useChatStore } from "@/stores/chat-store";
+import { useConnectionStore } from "@/stores/connection-store";
+import { ChatComposer } from "./chat-composer";
+import { ChatMessage } from "./chat-message";
+import { ConversationList } from "./conversation-list";
+import { RunIndicator } from "./run-indicator";
+
+function newClientMessageId(): string {
+  return crypto.randomUUID().replace(/-/g, "");
+}
+
+async function loadConversation(conversationId: string) {
+  const { conversation, resumeAfterSeq } = await apiFetch<{ conversation: Conversation; resumeAfterSeq: number }>(`/api/conversations/${conversationId}`);
+  const { messages } = await apiFetch<{ messages: Message[] }>(`/api/conversations/${conversationId}/messages?limit=500`);
+  return { conversation, messages, resumeAfterSeq };
+}
+
+export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: string; filesPanel?: ReactNode; renderImage?: (path: string) => ReactNode }) {
+  const store = useChatStore();
+  const connected = useConnectionStore((state) => state.status === "connected");
+  const [agent, setAgent] = useState<Agent | null>(null);
+  const [showFiles, setShowFiles] = useState(false);
+  const [showConversations, setShowConversations] = useState(false);
+  const bottomRef = useRef<HTMLDivElement>(null);
+  const { conversationId, messages, live, error, conversations } = store;
+
+  const follow = useCallback((id: string, afterSeq: number) => {
+    getPlatformSocket().emit("conversation:follow", { conversationId: id, afterSeq }, (response) => {
+      if (!response.ok) useChatStore.getState().setError(response.error);
+    });
+  }, []);
+
+  const open = useCallback(
+    async (id: string) => {
+      const chat = useChatStore.getState();
+      if (chat.conversationId && chat.conversationId !== id) {
+        getPlatformSocket().emit("conversation:unfollow", { conversationId: chat.conversationId }, () => undefined);
+      }
+      chat.openConversation(id);
+      chat.setLoading(true);
+      window.history.replaceState(null, "", `/agents/${agentId}?c=${id}`);
+      try {
+        const loaded = await loadConversation(id);
+        useChatStore.getState().loadMessages(id, loaded.messages, loaded.resumeAfterSeq);
+        follow(id, loaded.resumeAfterSeq);
+      } catch (loadError) {
+        useChatStore.getState().setError(asErrorPayload(loadError));
+        useChatStore.getState().setLoading(false);
+      }
+    },
+    [agentId, follow],
+  );
+
+  // Load the agent and its conversations; open the one in the URL, else the most recent.
+  useEffect(() => {
+    useChatStore.getState().setAgent(agentId);
+    let cancelled = false;
+    void (async () => {
+      try {
+        const [{ agent: loadedAgent }, { conversations: list }] = await Promise.all([
+          apiFetch<{ agent: Agent }>(`/api/agents/${agentId}`),
+          apiFetch<{ conversations: Conversation[] }>(`/api/agents/${agentId}/conversations`),
+        ]);
+        if (cancelled) return;
+        setAgent(loadedAgent);
+        useChatStore.getState().setConversations(list);
+        const wanted = new URLSearchParams(window.location.search).get("c");
+        const first = list.find((conversation) => conversation.id === wanted) ?? list[0];
+        if (first) await open(first.id);
+      } catch (loadError) {
+        if (!cancelled) useChatStore.getState().setError(asErrorPayload(loadError));
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [agentId, open]);
+
+  // Live events, and catching up after a reconnect from the last event this tab applied.
+  useEffect(() => {
+    const socket = getPlatformSocket();
+    const onEvent = (envelope: RunEventEnvelope) => {
+      useChatStore.getState().applyEnvelope(envelope);
+      if (envelope.event.type === "run_finished" || envelope.event.type === "run_started") {
+        void apiFetch<{ conversation: Conversation }>(`/api/conversations/${envelope.conversationId}`)
+          .then(({ conversation }) => useChatStore.getState().upsertConversation(conversation))
+          .catch(() => undefined);
+      }
+    };
+    const onReconnect = () => {
+      const { conversationId: current, lastSeq } = useChatStore.getState();
+      if (current) follow(current, lastSeq);
+    };
+    socket.on("conversation:event", onEvent);
+    socket.on("connect", onReconnect);
+    return () => {
+      socket.off("conversation:event", onEvent);
+      socket.off("connect", onReconnect);
+    };
+  }, [follow]);
+
+  useEffect(() => {
+    bottomRef.current?.scrollIntoView({ block: "end" });
+  }, [messages]);
+
+  const createConversation = async (): Promise<string | null> => {
+    try {
+      const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/agents/${agentId}/conversations`, { method: "POST", json: {} });
+      useChatStore.getState().upsertConversation(conversation);
+      await open(conversation.id);
+      return conversation.id;
+    } catch (createError) {
+      useChatStore.getState().setError(asErrorPayload(createError));
+      return null;
+    }
+  };
+
+  const send = async (text: string) => {
+    const id = useChatStore.getState().conversationId ?? (await createConversation());
+    if (!id) return;
+    const clientMessageId = newClientMessageId();
+    useChatStore.getState().addPendingUserMessage(id, clientMessageId, text);
+    getPlatformSocket().emit("conversation:send", { agentId, conversationId: id, text, clientMessageId }, (response) => {
+      if (!response.ok) useChatStore.getState().setError(response.error);
+    });
+  };
+
+  const stop = () => {
+    if (!conversationId) return;
+    useChatStore.getState().markStopping();
+    getPlatformSocket().emit("conversation:stop", { conversationId }, (response) => {
+      if (!response.ok) useChatStore.getState().setError(response.error);
+    });
+  };
+
+  const rename = async (id: string, title: string) => {
+    try {
+      const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/conversations/${id}`, { method: "PATCH", json: { title } });
+      useChatStore.getState().upsertConversation(conversation);
+    } catch (renameError) {
+      useChatStore.getState().setError(asErrorPayload(renameError));
+    }
+  };
+
+  const remove = async (id: string) => {
+    try {
+      await apiFetch(`/api/conversations/${id}`, { method: "DELETE" });
+      useChatStore.getState().removeConversation(id);
+    } catch (deleteError) {
+      useChatStore.getState().setError(asErrorPayload(deleteError));
+    }
+  };
+
+  const conversationList = (
+    <ConversationList
+      conversations={conversations}
+      activeId={conversationId}
+      onOpen={(id) => {
+        setShowConversations(false);
+        void open(id);
+      }}
+      onNew={() => {
+        setShowConversations(false);
+        void createConversation();
+      }}
+      onRename={(id, title) => void rename(id, title)}
+      onDelete={(id) => void remove(id)}
+    />
+  );
+
+  return (
+    <div className="-mx-4 -my-8 flex h-[calc(100vh-3.5rem)] min-h-[480px]">
+      <aside className="hidden w-64 shrink-0 border-r border-border bg-surface md:block">{conversationList}</aside>
+      {showConversations ? (
+        <div className="fixed inset-0 z-30 bg-ink/30 md:hidden" onClick={() => setShowConversations(false)}>
+          <aside className="h-full w-72 bg-surface" onClick={(event) => event.stopPropagation()}>
+            {conversationList}
+          </aside>
+        </div>
+      ) : null}
+
+      <section className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
+        <header className="flex items-center gap-3 border-b border-border bg-surface px-4 py-2">
+          <button type="button" className="rounded border border-border px-2 py-1 text-sm md:hidden" onClick={() => setShowConversations(true)}>
+            Chats
+          </button>
+          <div className="min-w-0 flex-1">
+            <h1 className="truncate text-base font-semibold" data-testid="agent-name">
+              {agent?.name ?? "Agent"}
+            </h1>
+            {agent?.description ? <p className="truncate text-xs text-ink-muted">{agent.description}</p> : null}
+          </div>
+          {live ? <RunIndicator startedAt={live.startedAt} stopping={live.stopping} /> : null}
+          {filesPanel ? (
+            <button
+              type="button"
+              aria-pressed={showFiles}
+              onClick={() => setShowFiles((value) => !value)}
+              className={`rounded-md border px-3 py-1.5 text-sm ${showFiles ? "border-accent text-accent" : "border-border"}`}
+            >
+              Files
+            </button>
+          ) : null}
+        </header>
+
+        <div className="flex min-h-0 flex-1">
+          <div className="flex min-w-0 flex-1 flex-col">
+            <div className="flex-1 overflow-y-auto px-4 py-6" data-testid="message-list">
+              <div className="mx-auto max-w-3xl space-y-6">
+                {messages.length === 0 && !store.loading ? (
+                  <div className="rounded-card border border-dashed border-border bg-surface p-8 text-center text-sm text-ink-muted">
+                    Ask this agent something to get started. It can run Python, read and write files, and make charts in its own workspace.
+                  </div>
+                ) : null}
+                {messages.map((message) => (
+                  <ChatMessage key={message.id} message={message} renderImage={renderImage} />
+                ))}
+                <div ref={bottomRef} />
+              </div>
+            </div>
+            {error ? (
+              <div role="alert" className="mx-4 mb-2 flex items-start justify-between gap-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+                <span>{errorMessageFor(error)}</span>
+                <button type="button" className="text-xs underline" onClick={() => useChatStore.getState().setError(null)}>
+                  Dismiss
+                </button>
+              </div>
+            ) : null}
+            <ChatComposer disabled={!connected} running={Boolean(live)} stopping={live?.stopping ?? false} onSend={(text) => void send(text)} onStop={stop} />
+          </div>
+          {showFiles && filesPanel ? <aside className="hidden w-96 shrink-0 overflow-y-auto border-l border-border bg-surface lg:block">{filesPanel}</aside> : null}
+        </div>
+      </section>
+    </div>
+  );
+}

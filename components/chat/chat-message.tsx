@@ -1,0 +1,67 @@
+"use client";
+
+import { errorMessageFor, type ErrorCode } from "@/lib/errors";
+import type { ContentBlock, Message } from "@/lib/records";
+import { Markdown } from "./markdown";
+import { ToolCallCard, type ToolCallView } from "./tool-call-card";
+
+type Piece = { kind: "text"; text: string } | { kind: "tool"; call: ToolCallView } | { kind: "image"; path: string };
+
+/** Pairs each tool call with its result so a card shows both; other blocks stay in order. */
+export function piecesOf(content: ContentBlock[]): Piece[] {
+  const results = new Map<string, { output: string; isError: boolean }>();
+  for (const block of content) if (block.type === "tool_result") results.set(block.toolUseId, { output: block.output, isError: block.isError });
+  const pieces: Piece[] = [];
+  for (const block of content) {
+    if (block.type === "text" && block.text.trim()) pieces.push({ kind: "text", text: block.text });
+    else if (block.type === "tool_use") pieces.push({ kind: "tool", call: { id: block.id, name: block.name, input: block.input, result: results.get(block.id) } });
+    else if (block.type === "image") pieces.push({ kind: "image", path: block.path });
+  }
+  return pieces;
+}
+
+function formatCost(costUsd: number): string {
+  return costUsd < 0.01 ? `$${costUsd.toFixed(4)}` : `$${costUsd.toFixed(2)}`;
+}
+
+export function ChatMessage({ message, renderImage }: { message: Message; renderImage?: (path: string) => React.ReactNode }) {
+  if (message.role === "user") {
+    const text = message.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
+    return (
+      <div data-testid="user-message" className="flex justify-end">
+        <div className="max-w-[85%] rounded-card bg-accent px-4 py-2 text-[15px] whitespace-pre-wrap text-accent-ink">{text}</div>
+      </div>
+    );
+  }
+
+  const pieces = piecesOf(message.content);
+  const streaming = message.status === "streaming";
+  return (
+    <div data-testid="assistant-message" data-status={message.status} className="space-y-3">
+      {pieces.map((piece, index) =>
+        piece.kind === "text" ? (
+          <Markdown key={index} text={piece.text} />
+        ) : piece.kind === "tool" ? (
+          <ToolCallCard key={piece.call.id} call={piece.call} />
+        ) : (
+          <div key={piece.path}>{renderImage?.(piece.path)}</div>
+        ),
+      )}
+      {streaming && pieces.length === 0 ? <p className="text-sm text-ink-muted">Thinking…</p> : null}
+      {message.status === "interrupted" ? (
+        <p className="text-sm text-warning">Stopped before the reply was finished. Send a message to continue.</p>
+      ) : null}
+      {message.status === "failed" ? (
+        <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+          {message.error ? errorMessageFor({ code: message.error.code as ErrorCode, message: message.error.message }) : "The agent could not finish this reply. Send your message again."}
+        </p>
+      ) : null}
+      {!streaming && (message.usage || message.costUsd !== undefined) ? (
+        <p data-testid="reply-usage" className="text-xs text-ink-muted">
+          {message.usage ? `${(message.usage.inputTokens + message.usage.cacheReadTokens + message.usage.cacheCreationTokens).toLocaleString()} tokens in · ${message.usage.outputTokens.toLocaleString()} out` : null}
+          {message.costUsd !== undefined ? ` · ${formatCost(message.costUsd)}` : null}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { agentConfigSchema, agentSchema, recordIdSchema } from "./records";
+import type { AgentTemplate } from "./agent-templates";
+
+/**
+ * The REST bodies and answers of /api/agents and /api/templates, declared once: the route handlers
+ * validate with these schemas and the dashboard imports the same types.
+ */
+
+/** What a card shows about an agent's work: derived from its conversations, never stored. */
+export const agentStatusSchema = z.enum(["idle", "running", "error"]);
+export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+export const agentSummarySchema = agentSchema.extend({ status: agentStatusSchema });
+export type AgentSummary = z.infer<typeof agentSummarySchema>;
+
+export const listAgentsQuerySchema = z
+  .object({ query: z.string().trim().max(200, "is longer than 200 characters").optional() })
+  .strict();
+export type ListAgentsQuery = z.input<typeof listAgentsQuerySchema>;
+
+/** From a template (its fields fill whatever the body leaves out) or blank (then a name is needed). */
+export const createAgentBodySchema = z
+  .object({
+    templateId: recordIdSchema.optional(),
+    name: agentConfigSchema.shape.name.optional(),
+    description: agentConfigSchema.shape.description.optional(),
+    instructions: agentConfigSchema.shape.instructions.optional(),
+    model: agentConfigSchema.shape.model.optional(),
+  })
+  .strict()
+  .refine((body) => body.templateId !== undefined || body.name !== undefined, {
+    path: ["name"],
+    message: "is required when no template is chosen",
+  });
+export type CreateAgentBody = z.input<typeof createAgentBodySchema>;
+
+/** An edit names the version it was made from, so two tabs never silently overwrite each other. */
+export const updateAgentBodySchema = agentConfigSchema
+  .partial()
+  .extend({ expectedVersion: z.number().int().positive() })
+  .strict();
+export type UpdateAgentBody = z.input<typeof updateAgentBodySchema>;
+
+export type AgentEdit = Omit<UpdateAgentBody, "expectedVersion">;
+
+export interface AgentListResponse {
+  agents: AgentSummary[];
+}
+
+export interface AgentResponse {
+  agent: AgentSummary;
+}
+
+export interface TemplateListResponse {
+  templates: AgentTemplate[];
+  /** The model a new agent gets when none is chosen (DEFAULT_MODEL on the server). */
+  defaultModel: string;
+}
+
+/** Models offered in the edit form; an agent's current model stays selectable even if not listed. */
+export const modelChoices: readonly { id: string; label: string }[] = [
+  { id: "claude-sonnet-4-5", label: "Claude Sonnet 4.5 — balanced" },
+  { id: "claude-opus-4-1", label: "Claude Opus 4.1 — most capable, slower" },
+  { id: "claude-haiku-4-5", label: "Claude Haiku 4.5 — fastest" },
+];

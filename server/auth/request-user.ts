@@ -1,0 +1,82 @@
+import { AppError, errorCodes, toErrorPayload } from "../../lib/errors";
+import { recordIdSchema } from "../../lib/records";
+import { logger } from "../logger";
+import type { PlatformStore } from "../store/store";
+import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
+import { readSessionCookie, type AuthenticatedUser } from "./session-claims";
+
+/** What a request or a socket handshake presented; both are optional, the Bearer token wins. */
+export interface PresentedCredentials {
+  /** A guest session id from POST /api/auth/guest (or the guest sign-in). */
+  bearerToken?: string;
+  /** The raw Cookie header, which may hold the Auth.js session cookie. */
+  cookie?: string;
+}
+
+const expiredSession =
+  "This session has expired or does not exist. Create a new one with POST /api/auth/guest, or sign in again.";
+
+/**
+ * The one place that decides who is calling, for REST handlers and the Socket.IO handshake alike.
+ * Throws AppError("unauthorized") with a sentence saying what to send instead.
+ */
+export async function authenticateCredentials(credentials: PresentedCredentials, deps: AuthDependencies): Promise<AuthenticatedUser> {
+  if (credentials.bearerToken !== undefined) {
+    return userOfGuestSession(credentials.bearerToken, deps.store);
+  }
+  const claims = await readSessionCookie(credentials.cookie, deps.config);
+  if (claims?.userType === "google") return { userId: claims.userId, userType: "google" };
+  if (claims?.guestSessionId) {
+    const user = await userOfGuestSession(claims.guestSessionId, deps.store);
+    // A cookie minted for one guest never speaks for another, even with our own secret.
+    if (user.userId !== claims.userId) throw new AppError("unauthorized", expiredSession);
+    return user;
+  }
+  throw new AppError(
+    "unauthorized",
+    credentials.cookie?.includes("authjs.session-token")
+      ? "Your session has ended. Sign in again to continue."
+      : "Sign in first: send the session cookie, or an 'Authorization: Bearer <session_id>' header with a session id from POST /api/auth/guest.",
+  );
+}
+
+async function userOfGuestSession(sessionId: string, store: PlatformStore): Promise<AuthenticatedUser> {
+  // Garbage never reaches the database, and answers exactly like an unknown session.
+  if (!recordIdSchema.safeParse(sessionId).success) throw new AppError("unauthorized", expiredSession);
+  const session = await store.findGuestSession(sessionId);
+  if (!session) throw new AppError("unauthorized", expiredSession);
+  return { userId: session.userId, userType: "guest", guestSessionId: session.id };
+}
+
+/** Splits an Authorization header; anything but the Bearer scheme is refused rather than ignored. */
+export function bearerTokenOf(authorization: string | null | undefined): string | undefined {
+  if (authorization === null || authorization === undefined || authorization.trim() === "") return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
+  if (!match?.[1]) {
+    throw new AppError("unauthorized", "The Authorization header must be 'Bearer <session_id>'.");
+  }
+  return match[1];
+}
+
+/** Builds the resolver over given dependencies; tests pass their own store and secret. */
+export function createRequestUserResolver(getDependencies: () => Promise<AuthDependencies>) {
+  return async function resolveRequestUserWith(request: Request): Promise<AuthenticatedUser> {
+    const bearerToken = bearerTokenOf(request.headers.get("authorization"));
+    return authenticateCredentials({ bearerToken, cookie: request.headers.get("cookie") ?? undefined }, await getDependencies());
+  };
+}
+
+/**
+ * Who is calling a REST endpoint: a guest session id as `Authorization: Bearer …`, else the
+ * Auth.js session cookie. Every REST handler calls this first; it throws AppError("unauthorized").
+ */
+export const resolveRequestUser: (request: Request) => Promise<AuthenticatedUser> = createRequestUserResolver(getAuthDependencies);
+
+/** An AppError as the JSON body REST clients get (`{ error: { code, message } }`), with its status. */
+export function errorResponse(error: unknown): Response {
+  const payload = toErrorPayload(error);
+  if (!(error instanceof AppError)) logger.error({ err: error }, "request failed");
+  const headers: Record<string, string> = { "Cache-Control": "no-store" };
+  if (payload.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="agentdesk"';
+  return Response.json({ error: payload }, { status: errorCodes[payload.code], headers });
+}

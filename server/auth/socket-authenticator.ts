@@ -1,0 +1,22 @@
+import type { SocketAuthenticator, SocketHandshakeInfo } from "../socket/socket-server";
+import type { AuthDependencies } from "./auth-dependencies";
+import { authenticateCredentials, bearerTokenOf } from "./request-user";
+
+function headerOf(headers: SocketHandshakeInfo["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join("; ") : value;
+}
+
+/**
+ * Who is connecting over Socket.IO: scripts pass the guest session id as `auth: { token }` (or an
+ * Authorization header), browsers send the Auth.js cookie. Anything else is refused with
+ * AppError("unauthorized"), which the client sees as a connect_error with that sentence.
+ */
+export function createSocketAuthenticator(getDependencies: () => Promise<AuthDependencies>): SocketAuthenticator {
+  return async (handshake) => {
+    const token = handshake.auth.token;
+    const bearerToken = typeof token === "string" && token !== "" ? token : bearerTokenOf(headerOf(handshake.headers, "authorization"));
+    const user = await authenticateCredentials({ bearerToken, cookie: headerOf(handshake.headers, "cookie") }, await getDependencies());
+    return { userId: user.userId, userType: user.userType };
+  };
+}

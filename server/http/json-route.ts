@@ -1,0 +1,43 @@
+import type { z } from "zod";
+import { AppError, toErrorPayload } from "../../lib/errors";
+import { logger } from "../logger";
+
+/** A JSON error body with the status its code maps to; unexpected errors are logged, not leaked. */
+export function errorResponse(error: unknown): Response {
+  if (!(error instanceof AppError)) logger.error({ err: error }, "request failed");
+  const status = error instanceof AppError ? error.status : 500;
+  return Response.json({ error: toErrorPayload(error) }, { status, headers: { "cache-control": "no-store" } });
+}
+
+/** Wraps a route handler so every thrown AppError becomes its HTTP status with a clear JSON body. */
+export function jsonRoute<Args extends unknown[]>(handler: (...args: Args) => Promise<Response | unknown>) {
+  return async (...args: Args): Promise<Response> => {
+    try {
+      const result = await handler(...args);
+      if (result instanceof Response) return result;
+      return Response.json(result, { headers: { "cache-control": "no-store" } });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** Reads and validates a JSON body; malformed JSON and schema failures are both bad_request. */
+export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S, maxBytes = 1_000_000): Promise<z.output<S>> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > maxBytes) throw new AppError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBytes) throw new AppError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+  let body: unknown;
+  try {
+    body = text.length === 0 ? {} : JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "The request body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
+    throw new AppError("bad_request", `Invalid request: ${issues.map((issue) => `${issue.path} ${issue.message}`).join("; ")}`, { issues });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,416 @@
+import { deleteApp, getApps, initializeApp, type App } from "firebase-admin/app";
+import { getFirestore, type DocumentData, type DocumentReference, type Query, type Transaction } from "firebase-admin/firestore";
+import type { z } from "zod";
+import {
+  agentSchema,
+  agentVersionSchema,
+  conversationSchema,
+  guestSessionSchema,
+  messageSchema,
+  runSchema,
+  userSchema,
+  type Agent,
+  type Message,
+} from "../../lib/records";
+import {
+  applyAgentPatch,
+  applyConversationPatch,
+  applyMessagePatch,
+  applyRunPatch,
+  applyUserPatch,
+  buildAgent,
+  buildAgentVersion,
+  buildConversation,
+  buildGuestSession,
+  buildMessage,
+  buildRun,
+  buildUser,
+  conversationAfterAppend,
+  duplicateAgentVersion,
+  duplicateEmail,
+  isExpired,
+  mergeIsNeeded,
+  messagePage,
+  notFound,
+  pageLimit,
+  parseNewGuestSession,
+  parseNewMessage,
+} from "./record-rules";
+import type { PlatformStore, StoreOptions } from "./store";
+
+/**
+ * Layout: top-level collections users, guestSessions, agents, conversations, messages and runs,
+ * each document keyed by the record's id and holding the record itself; agent versions live
+ * under agents/{agentId}/versions/{version}. Top-level conversations and messages let every
+ * record be fetched by id alone; their parent ids are fields, covered by firestore.indexes.json.
+ */
+export interface FirestoreStoreOptions extends StoreOptions {
+  /** Any id works against the emulator; in production it comes from the credentials when omitted. */
+  projectId?: string;
+  databaseId?: string;
+}
+
+const pingTimeoutMs = 5_000;
+// Deleting children goes in batches well under Firestore's per-request limits.
+const deleteBatchSize = 300;
+
+export function createFirestoreStore(options: FirestoreStoreOptions = {}): PlatformStore {
+  const now = options.now ?? (() => new Date());
+  const app = firebaseApp(options.projectId);
+  const db = options.databaseId ? getFirestore(app, options.databaseId) : getFirestore(app);
+
+  const users = db.collection("users");
+  const guestSessions = db.collection("guestSessions");
+  const agents = db.collection("agents");
+  const conversations = db.collection("conversations");
+  const messages = db.collection("messages");
+  const runs = db.collection("runs");
+  const versionsOf = (agentId: string) => agents.doc(agentId).collection("versions");
+
+  const decode = <S extends z.ZodType>(schema: S, data: DocumentData | undefined): z.output<S> => schema.parse(data);
+  // Tool inputs may hold nested arrays, which Firestore cannot store: content is kept as JSON text.
+  const encodeMessage = (message: Message): DocumentData => withoutUndefined({ ...message, content: JSON.stringify(message.content) });
+  const decodeMessage = (data: DocumentData | undefined): Message =>
+    messageSchema.parse({ ...data, content: JSON.parse(String(data?.content)) });
+
+  const getOrThrow = async <S extends z.ZodType>(schema: S, what: string, ref: DocumentReference, tx?: Transaction) => {
+    const snapshot = tx ? await tx.get(ref) : await ref.get();
+    if (!snapshot.exists) throw notFound(what, ref.id);
+    return decode(schema, snapshot.data());
+  };
+  const list = async <S extends z.ZodType>(schema: S, query: Query): Promise<z.output<S>[]> =>
+    (await query.get()).docs.map((doc) => decode(schema, doc.data()));
+  const first = async <S extends z.ZodType>(schema: S, query: Query, tx?: Transaction): Promise<z.output<S> | null> => {
+    const snapshot = tx ? await tx.get(query.limit(1)) : await query.limit(1).get();
+    const doc = snapshot.docs[0];
+    return doc ? decode(schema, doc.data()) : null;
+  };
+  const emailHolder = (email: string, tx: Transaction) => first(userSchema, users.where("email", "==", email), tx);
+  const messageByClientId = (conversationId: string, clientMessageId: string, tx?: Transaction) =>
+    tx
+      ? tx.get(messages.where("conversationId", "==", conversationId).where("clientMessageId", "==", clientMessageId).limit(1))
+      : messages.where("conversationId", "==", conversationId).where("clientMessageId", "==", clientMessageId).limit(1).get();
+
+  /** Deletes every document a query finds, batch by batch, until it finds none. */
+  const deleteAll = async (query: Query): Promise<void> => {
+    for (;;) {
+      const snapshot = await query.select().limit(deleteBatchSize).get();
+      if (snapshot.empty) return;
+      const batch = db.batch();
+      for (const doc of snapshot.docs) batch.delete(doc.ref);
+      await batch.commit();
+    }
+  };
+
+  /**
+   * Children first, the conversation last and only once a transaction sees no messages left: an
+   * append racing the delete either lands before (and is deleted on the next pass) or finds the
+   * conversation gone. Interrupted half-way, a retry finishes the job.
+   */
+  const deleteConversationTree = async (conversationId: string): Promise<boolean> => {
+    const ref = conversations.doc(conversationId);
+    const remaining = messages.where("conversationId", "==", conversationId);
+    for (;;) {
+      await deleteAll(remaining);
+      const outcome = await db.runTransaction(async (tx) => {
+        if (!(await tx.get(ref)).exists) return "missing";
+        if (!(await tx.get(remaining.select().limit(1))).empty) return "retry";
+        tx.delete(ref);
+        return "deleted";
+      });
+      if (outcome !== "retry") return outcome === "deleted";
+    }
+  };
+
+  return {
+    kind: "firestore",
+
+    async ping() {
+      const read = db.collection("health").doc("ping").get();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Firestore did not answer within ${pingTimeoutMs / 1000}s`)), pingTimeoutMs);
+      });
+      try {
+        await Promise.race([read, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const where = process.env.FIRESTORE_EMULATOR_HOST ? ` (emulator ${process.env.FIRESTORE_EMULATOR_HOST})` : "";
+      return { detail: `Firestore project ${app.options.projectId ?? "(from credentials)"}${where}` };
+    },
+
+    async close() {
+      // deleteApp also terminates the app's Firestore client and its connections.
+      if (getApps().includes(app)) await deleteApp(app);
+    },
+
+    async createUser(input) {
+      const user = buildUser(input, now());
+      return db.runTransaction(async (tx) => {
+        if (user.email && (await emailHolder(user.email, tx))) throw duplicateEmail(user.email);
+        tx.create(users.doc(user.id), withoutUndefined(user));
+        return user;
+      });
+    },
+
+    async getUser(id) {
+      return getOrThrow(userSchema, "User", users.doc(id));
+    },
+
+    async findUserByEmail(email) {
+      const snapshot = await users.where("email", "==", email.toLowerCase()).limit(1).get();
+      const doc = snapshot.docs[0];
+      return doc ? decode(userSchema, doc.data()) : null;
+    },
+
+    async updateUser(id, patch) {
+      return db.runTransaction(async (tx) => {
+        const user = applyUserPatch(await getOrThrow(userSchema, "User", users.doc(id), tx), patch);
+        if (user.email) {
+          const holder = await emailHolder(user.email, tx);
+          if (holder && holder.id !== id) throw duplicateEmail(user.email);
+        }
+        tx.set(users.doc(id), withoutUndefined(user));
+        return user;
+      });
+    },
+
+    async mergeUser(fromGuestId, toUserId) {
+      return db.runTransaction(async (tx) => {
+        const from = await getOrThrow(userSchema, "User", users.doc(fromGuestId), tx);
+        const to = await getOrThrow(userSchema, "User", users.doc(toUserId), tx);
+        if (!mergeIsNeeded(from, to)) return { agents: 0, conversations: 0, runs: 0 };
+        // Every read before the first write, as Firestore transactions require.
+        const ownedAgents = await tx.get(agents.where("ownerId", "==", fromGuestId));
+        const ownedConversations = await tx.get(conversations.where("ownerId", "==", fromGuestId));
+        const ownedRuns = await tx.get(runs.where("ownerId", "==", fromGuestId));
+        const sessions = await tx.get(guestSessions.where("userId", "==", fromGuestId));
+        for (const snapshot of [ownedAgents, ownedConversations, ownedRuns]) {
+          for (const doc of snapshot.docs) tx.update(doc.ref, { ownerId: toUserId });
+        }
+        for (const doc of sessions.docs) tx.delete(doc.ref);
+        tx.update(users.doc(fromGuestId), { mergedInto: toUserId });
+        return { agents: ownedAgents.size, conversations: ownedConversations.size, runs: ownedRuns.size };
+      });
+    },
+
+    async createGuestSession(input) {
+      const data = parseNewGuestSession(input);
+      const user = await getOrThrow(userSchema, "User", users.doc(data.userId));
+      const session = buildGuestSession(data, user, now());
+      await guestSessions.doc(session.id).create(session);
+      return session;
+    },
+
+    async findGuestSession(id) {
+      const snapshot = await guestSessions.doc(id).get();
+      if (!snapshot.exists) return null;
+      const session = decode(guestSessionSchema, snapshot.data());
+      if (isExpired(session, now())) {
+        await snapshot.ref.delete();
+        return null;
+      }
+      return session;
+    },
+
+    async deleteGuestSession(id) {
+      await guestSessions.doc(id).delete();
+    },
+
+    async createAgent(input) {
+      const agent = buildAgent(input, now());
+      await agents.doc(agent.id).create(withoutUndefined(agent));
+      return agent;
+    },
+
+    async getAgent(id) {
+      return getOrThrow(agentSchema, "Agent", agents.doc(id));
+    },
+
+    async updateAgent(id, patch, expectedVersion) {
+      return db.runTransaction(async (tx) => {
+        const current = await getOrThrow(agentSchema, "Agent", agents.doc(id), tx);
+        const next = applyAgentPatch(current, patch, expectedVersion, now());
+        if (next !== current) tx.set(agents.doc(id), withoutUndefined(next));
+        return next;
+      });
+    },
+
+    async deleteAgent(id) {
+      const ref = agents.doc(id);
+      if (!(await ref.get()).exists) throw notFound("Agent", id);
+      // Same order as a conversation: children first, the agent last once nothing points at it.
+      for (;;) {
+        const owned = await conversations.where("agentId", "==", id).select().limit(deleteBatchSize).get();
+        for (const doc of owned.docs) await deleteConversationTree(doc.id);
+        await deleteAll(versionsOf(id));
+        const outcome = await db.runTransaction(async (tx) => {
+          if (!(await tx.get(ref)).exists) return "done";
+          if (!(await tx.get(conversations.where("agentId", "==", id).select().limit(1))).empty) return "retry";
+          if (!(await tx.get(versionsOf(id).select().limit(1))).empty) return "retry";
+          tx.delete(ref);
+          return "done";
+        });
+        if (outcome === "done") return;
+      }
+    },
+
+    async listAgentsByOwner(ownerId, listOptions) {
+      const query = agents.where("ownerId", "==", ownerId).orderBy("lastActivityAt", "desc").limit(pageLimit(listOptions));
+      return list(agentSchema, query);
+    },
+
+    async findAgentByShareToken(shareToken) {
+      return first(agentSchema, agents.where("shareToken", "==", shareToken));
+    },
+
+    async createConversation(input) {
+      const conversation = buildConversation(input, now());
+      return db.runTransaction(async (tx) => {
+        // Read in the transaction so a conversation cannot slip in while its agent is being deleted.
+        await getOrThrow(agentSchema, "Agent", agents.doc(conversation.agentId), tx);
+        tx.create(conversations.doc(conversation.id), conversation);
+        return conversation;
+      });
+    },
+
+    async getConversation(id) {
+      return getOrThrow(conversationSchema, "Conversation", conversations.doc(id));
+    },
+
+    async updateConversation(id, patch) {
+      return db.runTransaction(async (tx) => {
+        const conversation = applyConversationPatch(await getOrThrow(conversationSchema, "Conversation", conversations.doc(id), tx), patch, now());
+        tx.set(conversations.doc(id), conversation);
+        return conversation;
+      });
+    },
+
+    async deleteConversation(id) {
+      if (!(await deleteConversationTree(id))) throw notFound("Conversation", id);
+    },
+
+    async listConversationsByAgent(agentId, listOptions) {
+      let query: Query = conversations.where("agentId", "==", agentId);
+      if (listOptions?.ownerId !== undefined) query = query.where("ownerId", "==", listOptions.ownerId);
+      return list(conversationSchema, query.orderBy("updatedAt", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async appendMessage(input) {
+      const data = parseNewMessage(input);
+      // Reading the conversation in the transaction serialises appends to it: seq has no gaps or repeats.
+      return db.runTransaction(
+        async (tx) => {
+          const conversationRef = conversations.doc(data.conversationId);
+          const conversation = await getOrThrow(conversationSchema, "Conversation", conversationRef, tx);
+          if (data.clientMessageId !== undefined) {
+            const earlier = (await messageByClientId(conversation.id, data.clientMessageId, tx)).docs[0];
+            if (earlier) return { message: decodeMessage(earlier.data()), created: false };
+          }
+          const agentRef = agents.doc(conversation.agentId);
+          const agentExists = (await tx.get(agentRef)).exists;
+          const message = buildMessage(data, conversation.lastSeq + 1, now());
+          tx.create(messages.doc(message.id), encodeMessage(message));
+          tx.set(conversationRef, conversationAfterAppend(conversation, message));
+          if (agentExists) tx.update(agentRef, { lastActivityAt: message.createdAt } satisfies Partial<Agent>);
+          return { message, created: true };
+        },
+        { maxAttempts: 20 },
+      );
+    },
+
+    async getMessage(id) {
+      const snapshot = await messages.doc(id).get();
+      if (!snapshot.exists) throw notFound("Message", id);
+      return decodeMessage(snapshot.data());
+    },
+
+    async updateMessage(id, patch) {
+      return db.runTransaction(async (tx) => {
+        const snapshot = await tx.get(messages.doc(id));
+        if (!snapshot.exists) throw notFound("Message", id);
+        const message = applyMessagePatch(decodeMessage(snapshot.data()), patch, now());
+        tx.set(messages.doc(id), encodeMessage(message));
+        return message;
+      });
+    },
+
+    async findMessageByClientMessageId(conversationId, clientMessageId) {
+      const doc = (await messageByClientId(conversationId, clientMessageId)).docs[0];
+      return doc ? decodeMessage(doc.data()) : null;
+    },
+
+    async listMessages(conversationId, page) {
+      const { afterSeq, limit } = messagePage(page);
+      const snapshot = await messages
+        .where("conversationId", "==", conversationId)
+        .where("seq", ">", afterSeq)
+        .orderBy("seq", "asc")
+        .limit(limit)
+        .get();
+      return snapshot.docs.map((doc) => decodeMessage(doc.data()));
+    },
+
+    async createRun(input) {
+      const run = buildRun(input, now());
+      await runs.doc(run.id).create(withoutUndefined(run));
+      return run;
+    },
+
+    async getRun(id) {
+      return getOrThrow(runSchema, "Run", runs.doc(id));
+    },
+
+    async updateRun(id, patch) {
+      return db.runTransaction(async (tx) => {
+        const run = applyRunPatch(await getOrThrow(runSchema, "Run", runs.doc(id), tx), patch, now());
+        tx.set(runs.doc(id), withoutUndefined(run));
+        return run;
+      });
+    },
+
+    async listRunsByConversation(conversationId, listOptions) {
+      return list(runSchema, runs.where("conversationId", "==", conversationId).orderBy("startedAt", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async listRunsByAgent(agentId, listOptions) {
+      return list(runSchema, runs.where("agentId", "==", agentId).orderBy("startedAt", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async addAgentVersion(input) {
+      const agentVersion = buildAgentVersion(input, now());
+      return db.runTransaction(async (tx) => {
+        await getOrThrow(agentSchema, "Agent", agents.doc(agentVersion.agentId), tx);
+        const ref = versionsOf(agentVersion.agentId).doc(String(agentVersion.version));
+        if ((await tx.get(ref)).exists) throw duplicateAgentVersion(agentVersion.agentId, agentVersion.version);
+        tx.create(ref, agentVersion);
+        return agentVersion;
+      });
+    },
+
+    async listAgentVersions(agentId, listOptions) {
+      return list(agentVersionSchema, versionsOf(agentId).orderBy("version", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async getAgentVersion(agentId, version) {
+      const snapshot = await versionsOf(agentId).doc(String(version)).get();
+      if (!snapshot.exists) throw notFound(`Version ${version} of agent`, agentId);
+      return decode(agentVersionSchema, snapshot.data());
+    },
+  };
+}
+
+/**
+ * One firebase-admin app per project id, found again through getApps(): the custom server and
+ * Next's route handlers may each load this module, and initializeApp throws on a duplicate name.
+ */
+function firebaseApp(projectId: string | undefined): App {
+  const name = `platform-store:${projectId ?? "default"}`;
+  return getApps().find((app) => app.name === name) ?? initializeApp(projectId ? { projectId } : {}, name);
+}
+
+/** Firestore rejects undefined values; an absent optional field is simply not written. */
+function withoutUndefined<T extends object>(record: T): DocumentData {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}

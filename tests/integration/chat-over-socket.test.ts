@@ -1,0 +1,150 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { io as connect, type Socket } from "socket.io-client";
+import { loadConfig } from "../../server/config";
+import { createPlatform, type Platform } from "../../server/platform";
+import { getPlatformServices } from "../../server/platform-services";
+import { createSocketServer, type PlatformSocketServer } from "../../server/socket/socket-server";
+import type { RunEventEnvelope } from "../../lib/socket-events";
+
+/**
+ * The whole chat path on real parts: a Socket.IO client sends a message, the platform runs the real
+ * Claude Code CLI in the user's real container against the offline demo model, events stream back
+ * in order, and the conversation is stored.
+ */
+let platform: Platform;
+let httpServer: HttpServer;
+let io: PlatformSocketServer;
+let url: string;
+let dataDir: string;
+let token: string;
+let userId: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "chat-socket-"));
+  const config = loadConfig({ ...process.env, NODE_ENV: "test", DATA_DIR: dataDir, MODEL_STAND_IN_PORT: "3298", ANTHROPIC_API_KEY: "", ANTHROPIC_BASE_URL: "", CLAUDE_CODE_OAUTH_TOKEN: "" });
+  platform = await createPlatform(config);
+  httpServer = createServer();
+  io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, handlers: platform.socketHandlers });
+  platform.attachSocketServer(io);
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+
+  const { store } = getPlatformServices();
+  const user = await store.createUser({ type: "guest" });
+  userId = user.id;
+  const session = await store.createGuestSession({ userId: user.id, ttlMs: 3_600_000 });
+  token = session.id;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => io.close(() => resolve()));
+  const { runtime } = getPlatformServices();
+  await platform.shutdown();
+  await runtime.deleteUserWorkspace(userId).catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function connected(): Promise<Socket> {
+  const socket = connect(url, { auth: { token }, transports: ["websocket"], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+  });
+  return socket;
+}
+
+function collectRun(socket: Socket, conversationId: string): Promise<RunEventEnvelope[]> {
+  return new Promise((resolve) => {
+    const events: RunEventEnvelope[] = [];
+    const onEvent = (envelope: RunEventEnvelope) => {
+      if (envelope.conversationId !== conversationId) return;
+      events.push(envelope);
+      if (envelope.event.type === "run_finished") {
+        socket.off("conversation:event", onEvent);
+        resolve(events);
+      }
+    };
+    socket.on("conversation:event", onEvent);
+  });
+}
+
+describe("chat over the socket, on the real container and CLI", () => {
+  it("streams the sum dialogue, keeps context across turns and stores every message", async () => {
+    const { store, conversations } = getPlatformServices();
+    const agent = await store.createAgent({ ownerId: userId, name: "Calculator", model: "claude-sonnet-4-5" });
+    const conversation = await conversations.createConversation({ userId }, agent.id);
+    const socket = await connected();
+    const follow = await socket.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: -1 });
+    expect(follow).toMatchObject({ ok: true, data: { activeRunId: null } });
+
+    const firstRun = collectRun(socket, conversation.id);
+    const ack = await socket.emitWithAck("conversation:send", {
+      agentId: agent.id,
+      conversationId: conversation.id,
+      text: "compute the sum of 1 to 100 in Python",
+      clientMessageId: "m1",
+    });
+    expect(ack).toMatchObject({ ok: true, data: { duplicate: false } });
+    const events = await firstRun;
+
+    const seqs = events.map((envelope) => envelope.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const types = events.map((envelope) => envelope.event.type);
+    expect(types[0]).toBe("run_started");
+    expect(types).toContain("text_delta");
+    const toolResult = events.find((envelope) => envelope.event.type === "tool_result")?.event;
+    expect(toolResult).toMatchObject({ output: expect.stringContaining("5050"), isError: false });
+    expect(events.at(-1)?.event).toMatchObject({ type: "run_finished", status: "complete" });
+
+    // A retried send with the same clientMessageId is not stored or run again.
+    const retry = await socket.emitWithAck("conversation:send", {
+      agentId: agent.id,
+      conversationId: conversation.id,
+      text: "compute the sum of 1 to 100 in Python",
+      clientMessageId: "m1",
+    });
+    expect(retry).toMatchObject({ ok: true, data: { duplicate: true } });
+
+    const secondRun = collectRun(socket, conversation.id);
+    await socket.emitWithAck("conversation:send", { agentId: agent.id, conversationId: conversation.id, text: "now only the even numbers", clientMessageId: "m2" });
+    const second = await secondRun;
+    expect(second.find((envelope) => envelope.event.type === "tool_result")?.event).toMatchObject({ output: expect.stringContaining("2550") });
+
+    const messages = await store.listMessages(conversation.id);
+    expect(messages.map((message) => [message.role, message.status])).toEqual([
+      ["user", "complete"],
+      ["assistant", "complete"],
+      ["user", "complete"],
+      ["assistant", "complete"],
+    ]);
+    const firstReply = messages[1]!;
+    expect(firstReply.content.some((block) => block.type === "tool_result" && block.output.includes("5050"))).toBe(true);
+    expect(firstReply.content.some((block) => block.type === "text" && block.text.includes("5050"))).toBe(true);
+    expect(firstReply.costUsd).toBeGreaterThan(0);
+    expect((await store.getConversation(conversation.id)).title).toBe("compute the sum of 1 to 100 in Python");
+
+    // A client that reconnects after the first event gets every later event exactly once.
+    const replay = await socket.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: events[0]!.seq });
+    expect(replay.data.replayed).toBe(events.length - 1 + second.length);
+    socket.disconnect();
+  });
+
+  it("refuses another user's conversation without revealing it", async () => {
+    const { store, conversations } = getPlatformServices();
+    const owner = await store.createUser({ type: "guest" });
+    const agent = await store.createAgent({ ownerId: owner.id, name: "Private", model: "claude-sonnet-4-5" });
+    const theirs = await conversations.createConversation({ userId: owner.id }, agent.id);
+    const socket = await connected();
+    const send = await socket.emitWithAck("conversation:send", { agentId: agent.id, conversationId: theirs.id, text: "hello", clientMessageId: "x1" });
+    expect(send).toMatchObject({ ok: false, error: { code: "not_found" } });
+    const follow = await socket.emitWithAck("conversation:follow", { conversationId: theirs.id, afterSeq: -1 });
+    expect(follow).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await store.listMessages(theirs.id)).toEqual([]);
+    socket.disconnect();
+  });
+});
