@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { testOidcClient, testOidcIssuer } from "./e2e/support/oidc-settings";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -31,6 +32,8 @@ export default defineConfig({
       ],
     },
   },
+  // A local OpenID Connect provider stands in for Google (e2e/support/oidc-provider.ts).
+  globalSetup: "./e2e/support/global-setup.ts",
   webServer: {
     // The production build, served by the same custom server `npm start` runs.
     command: "node dist/server.js",
@@ -50,6 +53,9 @@ export default defineConfig({
       ANTHROPIC_API_KEY: "",
       ANTHROPIC_BASE_URL: "",
       CLAUDE_CODE_OAUTH_TOKEN: "",
+      AUTH_GOOGLE_ID: testOidcClient.clientId,
+      AUTH_GOOGLE_SECRET: testOidcClient.clientSecret,
+      AUTH_GOOGLE_ISSUER: testOidcIssuer,
     },
   },
 });

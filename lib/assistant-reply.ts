@@ -3,7 +3,8 @@ import type { AgentEvent, TokenUsage } from "./agent-events";
 export type ReplyBlock =
   | { type: "text"; text: string }
   | { type: "tool_use"; id: string; name: string; input: unknown }
-  | { type: "tool_result"; toolUseId: string; output: string; isError: boolean };
+  | { type: "tool_result"; toolUseId: string; output: string; isError: boolean }
+  | { type: "image"; path: string; mimeType: string };
 
 export interface AssistantReplyState {
   blocks: ReplyBlock[];

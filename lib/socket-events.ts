@@ -79,7 +79,13 @@ export interface RunEventEnvelope {
 
 export type RunLifecycleEvent =
   | { type: "run_started"; prompt: string; clientMessageId: string; userMessageId: string; assistantMessageId: string }
-  | { type: "run_finished"; status: "complete" | "interrupted" | "failed"; error?: { code: string; message: string } };
+  | {
+      type: "run_finished";
+      status: "complete" | "interrupted" | "failed";
+      /** Images the agent wrote during the run, relative to its directory. */
+      images?: { path: string; mimeType: string }[];
+      error?: { code: string; message: string };
+    };
 
 export interface ServerNotice {
   kind: "shutting_down" | "info" | "warning";

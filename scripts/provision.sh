@@ -10,6 +10,7 @@
 #   BASE_IMAGE=name:tag      use this base image instead of choosing one
 #   WORKSPACE_IMAGE=name:tag workspace image name (default agent-platform/workspace:latest)
 #   DEBIAN_MIRROR=url        mirror for the offline debootstrap build
+#   OFFLINE_BASE_IMAGE=name  name for the debootstrap-built base (default agent-platform/debian-base:bookworm)
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -20,7 +21,7 @@ PROVISION_BROWSER="${PROVISION_BROWSER:-1}"
 PROVISION_PULL="${PROVISION_PULL:-1}"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SLIM_BASE_IMAGE="debian:bookworm-slim"
-OFFLINE_BASE_IMAGE="agent-platform/debian-base:bookworm"
+OFFLINE_BASE_IMAGE="${OFFLINE_BASE_IMAGE:-agent-platform/debian-base:bookworm}"
 BASE_TARBALL="${CACHE_DIR}/debian-bookworm-minbase.tar.gz"
 
 MISSING_PKGS=()

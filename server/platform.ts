@@ -16,6 +16,7 @@ import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
 import { ClaudeRunner, claudeRunnerOptionsFromConfig } from "./claude/claude-runner";
 import { ConversationService } from "./conversations/conversation-service";
 import { createInMemoryRunEventLog } from "./conversations/run-event-log";
+import { findTurnImages } from "./conversations/turn-images";
 import { registerPlatformServices } from "./platform-services";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
@@ -69,6 +70,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     runner,
     eventLog,
     defaultModel: config.DEFAULT_MODEL,
+    findTurnImages: (userId, agentId, sinceMs) => findTurnImages(runtime, userId, agentId, sinceMs),
     publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
   });
   registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel });

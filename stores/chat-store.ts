@@ -115,7 +115,7 @@ export const useChatStore = create<ChatState & ChatActions>()((set) => ({
         const current = state.messages.find((message) => message.id === live.assistantMessageId);
         const finished: Message | undefined = current && {
           ...current,
-          content: live.reply.blocks,
+          content: [...live.reply.blocks, ...(event.images ?? []).map((image) => ({ type: "image" as const, ...image }))],
           status: event.status,
           ...(live.reply.usage ? { usage: live.reply.usage } : {}),
           ...(live.reply.costUsd !== undefined ? { costUsd: live.reply.costUsd } : {}),

@@ -236,7 +236,19 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
             ) : null}
             <ChatComposer disabled={!connected} running={Boolean(live)} stopping={live?.stopping ?? false} onSend={(text) => void send(text)} onStop={stop} />
           </div>
-          {showFiles && filesPanel ? <aside className="hidden w-96 shrink-0 overflow-y-auto border-l border-border bg-surface lg:block">{filesPanel}</aside> : null}
+          {showFiles && filesPanel ? (
+            <aside
+              aria-label="Files"
+              className="fixed inset-y-0 right-0 z-30 w-full max-w-md overflow-y-auto border-l border-border bg-surface shadow-card lg:static lg:z-auto lg:w-96 lg:max-w-none lg:shrink-0 lg:shadow-none"
+            >
+              <div className="flex justify-end p-2 lg:hidden">
+                <button type="button" className="rounded border border-border px-2 py-1 text-sm" onClick={() => setShowFiles(false)}>
+                  Close
+                </button>
+              </div>
+              {filesPanel}
+            </aside>
+          ) : null}
         </div>
       </section>
     </div>

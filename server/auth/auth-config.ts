@@ -23,29 +23,19 @@ const optionalFlag = optionalString.pipe(
  * platform's other variables). Kept apart because route handlers, proxy.ts and the custom server
  * all need them and must agree on the secret and the cookie name.
  */
-export const authEnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    DATA_DIR: z.string().default("data"),
-    AUTH_SECRET: optionalString.pipe(
-      z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 32`)").optional(),
-    ),
-    AUTH_URL: optionalUrl,
-    AUTH_TRUST_HOST: optionalFlag,
-    AUTH_GOOGLE_ID: optionalString,
-    AUTH_GOOGLE_SECRET: optionalString,
-    /** Tests only: points the Google provider at a local OpenID Connect provider. */
-    AUTH_GOOGLE_ISSUER: optionalUrl,
-  })
-  .superRefine((env, context) => {
-    if (Boolean(env.AUTH_GOOGLE_ID) !== Boolean(env.AUTH_GOOGLE_SECRET)) {
-      context.addIssue({
-        code: "custom",
-        path: [env.AUTH_GOOGLE_ID ? "AUTH_GOOGLE_SECRET" : "AUTH_GOOGLE_ID"],
-        message: "AUTH_GOOGLE_ID and AUTH_GOOGLE_SECRET must be set together to enable Google sign-in",
-      });
-    }
-  });
+export const authEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATA_DIR: z.string().default("data"),
+  AUTH_SECRET: optionalString.pipe(
+    z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -base64 32`)").optional(),
+  ),
+  AUTH_URL: optionalUrl,
+  AUTH_TRUST_HOST: optionalFlag,
+  AUTH_GOOGLE_ID: optionalString,
+  AUTH_GOOGLE_SECRET: optionalString,
+  /** Tests only: points the Google provider at a local OpenID Connect provider. */
+  AUTH_GOOGLE_ISSUER: optionalUrl,
+});
 
 export interface GoogleProviderConfig {
   clientId: string;
@@ -72,12 +62,15 @@ export class AuthConfigError extends Error {}
 const secretFileName = "auth-secret";
 
 /** Parses the environment; `persistedSecret` is injectable so tests never touch a real DATA_DIR. */
-export function resolveAuthConfig(env: NodeJS.ProcessEnv = process.env, persistedSecret = readOrCreatePersistedSecret): AuthConfig {
+export function resolveAuthConfig(env: Record<string, string | undefined> = process.env, persistedSecret = readOrCreatePersistedSecret): AuthConfig {
   const parsed = authEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new AuthConfigError(`Invalid sign-in configuration:\n${lines.join("\n")}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  // Checked beside the schema, so a half-configured Google sign-in is reported with every other problem.
+  if (Boolean(env.AUTH_GOOGLE_ID?.trim()) !== Boolean(env.AUTH_GOOGLE_SECRET?.trim())) {
+    const missing = env.AUTH_GOOGLE_ID?.trim() ? "AUTH_GOOGLE_SECRET" : "AUTH_GOOGLE_ID";
+    lines.push(`  ${missing}: AUTH_GOOGLE_ID and AUTH_GOOGLE_SECRET must be set together to enable Google sign-in`);
   }
+  if (!parsed.success || lines.length > 0) throw new AuthConfigError(`Invalid sign-in configuration:\n${lines.join("\n")}`);
   const values = parsed.data;
   const url = values.AUTH_URL ? new URL(values.AUTH_URL) : undefined;
   const google =

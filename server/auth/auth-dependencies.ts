@@ -1,5 +1,6 @@
-import type { PlatformStore } from "../store/store";
+import { findPlatformServices } from "../platform-services";
 import { getPlatformStore } from "../store/shared-store";
+import type { PlatformStore } from "../store/store";
 import { getAuthConfig, type AuthConfig } from "./auth-config";
 
 export interface AuthDependencies {
@@ -7,7 +8,11 @@ export interface AuthDependencies {
   config: AuthConfig;
 }
 
-/** The process-wide store and sign-in configuration, shared by every module copy (globalThis). */
+/**
+ * The process-wide store and sign-in configuration, reached through globalThis so every module
+ * copy (custom server, route handlers, proxy) shares them. The store the custom server registered
+ * comes first, so sign-in always reads the same store the rest of the platform writes.
+ */
 export async function getAuthDependencies(): Promise<AuthDependencies> {
-  return { store: await getPlatformStore(), config: getAuthConfig() };
+  return { store: findPlatformServices()?.store ?? (await getPlatformStore()), config: getAuthConfig() };
 }

@@ -1,6 +1,5 @@
-import { AppError, errorCodes, toErrorPayload } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
 import { recordIdSchema } from "../../lib/records";
-import { logger } from "../logger";
 import type { PlatformStore } from "../store/store";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
 import { readSessionCookie, type AuthenticatedUser } from "./session-claims";
@@ -71,12 +70,3 @@ export function createRequestUserResolver(getDependencies: () => Promise<AuthDep
  * Auth.js session cookie. Every REST handler calls this first; it throws AppError("unauthorized").
  */
 export const resolveRequestUser: (request: Request) => Promise<AuthenticatedUser> = createRequestUserResolver(getAuthDependencies);
-
-/** An AppError as the JSON body REST clients get (`{ error: { code, message } }`), with its status. */
-export function errorResponse(error: unknown): Response {
-  const payload = toErrorPayload(error);
-  if (!(error instanceof AppError)) logger.error({ err: error }, "request failed");
-  const headers: Record<string, string> = { "Cache-Control": "no-store" };
-  if (payload.code === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="agentdesk"';
-  return Response.json({ error: payload }, { status: errorCodes[payload.code], headers });
-}

@@ -9,15 +9,14 @@ import { createClaudeEventMapper, type ClaudeEventMapper } from "./claude-event-
 import { buildClaudeEnv, CLAUDE_EXECUTABLE, type ClaudeCredentials } from "./claude-environment";
 
 export type ResultEvent = Extract<AgentEvent, { type: "result" }>;
-export type ErrorEvent = Extract<AgentEvent, { type: "error" }>;
 
 export interface TurnOutcome {
   status: "completed" | "interrupted" | "failed";
-  /** The turn's `result` event (also delivered through onEvent); absent when the turn failed. */
+  /** The turn's `result` event (also delivered through onEvent); absent when the turn could not finish. */
   result?: ResultEvent;
-  /** The turn's `error` event (also delivered through onEvent) when it failed. */
+  /** The turn's `error` event (also delivered through onEvent) when it failed, e.g. model_unavailable. */
   error?: { code: string; message: string };
-  /** True when a CLI process kept alive from an earlier turn answered, so no start-up was paid. */
+  /** True when an already running CLI process (kept from an earlier turn, or prewarmed) answered. */
   reusedProcess: boolean;
   timings: { workspaceMs: number; firstEventMs: number | null; totalMs: number };
 }
@@ -44,6 +43,7 @@ export interface CliSessionInit {
   /** The Agent SDK module (injected so tests can drive a session without the real CLI). */
   sdk: Pick<typeof import("@anthropic-ai/claude-agent-sdk"), "query">;
   executable?: string;
+  modelRetries?: number;
 }
 
 interface ActiveTurn {
@@ -51,6 +51,7 @@ interface ActiveTurn {
   resolve: (outcome: Omit<TurnOutcome, "reusedProcess" | "timings">) => void;
   interrupting: boolean;
   startedAt: number;
+  error?: { code: string; message: string };
   forceTimer?: NodeJS.Timeout;
 }
 
@@ -75,7 +76,6 @@ export class ClaudeCliSession {
   private stderrTail = "";
   private readonly endedPromise: Promise<void>;
   private resolveEnded!: () => void;
-  turnsServed = 0;
 
   constructor(private readonly init: CliSessionInit) {
     this.fingerprint = sessionFingerprint(init.settings);
@@ -91,10 +91,6 @@ export class ClaudeCliSession {
 
   get ended(): boolean {
     return this.endedValue;
-  }
-
-  get busy(): boolean {
-    return this.turn !== undefined;
   }
 
   get cumulativeCostUsd(): number {
@@ -119,7 +115,7 @@ export class ClaudeCliSession {
         ? { type: "preset", preset: "claude_code", append: settings.instructions }
         : { type: "preset", preset: "claude_code" },
       // Replaces the server's environment entirely: nothing of the host leaks into the workspace.
-      env: buildClaudeEnv(this.init.credentials, paths),
+      env: buildClaudeEnv(this.init.credentials, paths, this.init.modelRetries),
       spawnClaudeCodeProcess: (spawnOptions) => this.spawnInWorkspace(spawnOptions),
     };
     try {
@@ -136,7 +132,6 @@ export class ClaudeCliSession {
     if (this.turn) throw new Error("a turn is already running in this CLI session");
     return new Promise((resolve) => {
       this.turn = { onEvent, resolve, interrupting: false, startedAt: Date.now() };
-      this.turnsServed += 1;
       this.input.push({
         type: "user",
         message: { role: "user", content: prompt },
@@ -213,8 +208,10 @@ export class ClaudeCliSession {
         if (!turn) continue;
         for (const event of events) {
           if (event.type === "result") {
-            this.finishTurn({ status: event.subtype === "interrupted" ? "interrupted" : "completed", result: event });
+            const status = event.subtype === "interrupted" ? "interrupted" : event.isError ? "failed" : "completed";
+            this.finishTurn({ status, result: event, error: turn.error });
           } else {
+            if (event.type === "error") turn.error = { code: event.code, message: event.message };
             emitSafely(turn.onEvent, event);
           }
         }
@@ -262,7 +259,8 @@ export class ClaudeCliSession {
     if (!turn) return;
     this.turn = undefined;
     if (turn.forceTimer) clearTimeout(turn.forceTimer);
-    if (outcome.error) emitSafely(turn.onEvent, { type: "error", code: outcome.error.code, message: outcome.error.message });
+    // An error the CLI reported was already delivered; one the session detected is delivered here.
+    if (outcome.error && outcome.error !== turn.error) emitSafely(turn.onEvent, { type: "error", code: outcome.error.code, message: outcome.error.message });
     if (outcome.result) emitSafely(turn.onEvent, outcome.result);
     turn.resolve(outcome);
   }

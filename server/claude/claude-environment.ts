@@ -43,7 +43,10 @@ export function toContainerUrl(url: string): string {
   }
 }
 
-export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths): Record<string, string> {
+/** The CLI's own default (10 retries with backoff) keeps a turn waiting about 3 minutes for a model that is down. */
+export const DEFAULT_MODEL_RETRIES = 3;
+
+export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths, modelRetries = DEFAULT_MODEL_RETRIES): Record<string, string> {
   const env: Record<string, string> = {
     HOME: WORKSPACE_HOME,
     CLAUDE_CONFIG_DIR: paths.claudeConfigDir,
@@ -55,6 +58,7 @@ export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths
     // Scrubbing credentials from the agent's commands needs bubblewrap, which cannot run in an
     // unprivileged container; the CLI refuses to start with it on. See the runner's notes.
     CLAUDE_CODE_SUBPROCESS_ENV_SCRUB: "0",
+    CLAUDE_CODE_MAX_RETRIES: String(modelRetries),
   };
   if (credentials.apiKey) env.ANTHROPIC_API_KEY = credentials.apiKey;
   if (credentials.baseUrl) env.ANTHROPIC_BASE_URL = credentials.baseUrl;

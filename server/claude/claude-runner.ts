@@ -36,6 +36,10 @@ export interface ClaudeRunnerOptions {
   /** How long Stop waits for the CLI to end the turn itself before killing the process. */
   interruptGraceMs?: number;
   executable?: string;
+  /** How often the CLI retries a failing model request before the turn ends with model_unavailable. */
+  modelRetries?: number;
+  /** The Agent SDK; tests pass a fake to drive the runner without the CLI. */
+  sdk?: Pick<typeof claudeAgentSdk, "query">;
 }
 
 export function claudeRunnerOptionsFromConfig(
@@ -69,6 +73,7 @@ export class ClaudeRunner {
   private readonly sessions = new Map<string, ClaudeCliSession>();
   private readonly turns = new Map<string, TurnControl>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly starting = new Map<string, Promise<{ session: ClaudeCliSession; reused: boolean }>>();
   /** Last running cost total per conversation, so a new process's first result is not billed twice. */
   private readonly costTotals = new Map<string, number>();
   private readonly interruptGraceMs: number;
@@ -85,11 +90,7 @@ export class ClaudeRunner {
    * ids (bad_request), a turn already running in the conversation (conflict), shutting down.
    */
   async runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void): Promise<TurnOutcome> {
-    assertValidAgentId(request.agentId);
-    if (!SESSION_ID_PATTERN.test(request.claudeSessionId)) {
-      throw new AppError("bad_request", "claudeSessionId must be a UUID.");
-    }
-    if (this.shuttingDown) throw new AppError("shutting_down", "The platform is restarting.");
+    this.assertCanStart(request);
     if (this.turns.has(request.conversationId)) {
       throw new AppError("conflict", "The agent is still answering the previous message. Wait for it or press Stop.");
     }
@@ -111,9 +112,7 @@ export class ClaudeRunner {
       try {
         const workspace = await this.options.runtime.ensureWorkspace(request.userId);
         workspaceMs = Date.now() - startedAt;
-        const existing = await this.reusableSession(request.conversationId, settings, workspace);
-        reusedProcess = existing !== undefined;
-        session = existing ?? (await this.startSession(settings, workspace));
+        ({ session, reused: reusedProcess } = await this.sessionFor(settings, workspace));
       } catch (error) {
         return this.startFailure(error, emit, { workspaceMs, firstEventAt, startedAt });
       }
@@ -130,6 +129,24 @@ export class ClaudeRunner {
       this.turns.delete(request.conversationId);
       releaseRun?.();
       this.scheduleIdleClose(request.conversationId);
+    }
+  }
+
+  /**
+   * Starts the conversation's CLI process ahead of the first message (e.g. when the person opens
+   * the conversation), so that message does not wait for the CLI to boot. Failures are only logged:
+   * the next turn tries again and reports them.
+   */
+  async prewarmConversation(request: Omit<AgentTurnRequest, "prompt">): Promise<void> {
+    this.assertCanStart(request);
+    if (this.turns.has(request.conversationId)) return;
+    const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
+    try {
+      const workspace = await this.options.runtime.ensureWorkspace(request.userId);
+      await this.sessionFor(settings, workspace);
+      if (!this.turns.has(request.conversationId)) this.scheduleIdleClose(request.conversationId);
+    } catch (error) {
+      logger.warn({ err: error, conversationId: request.conversationId }, "could not prewarm the CLI");
     }
   }
 
@@ -167,6 +184,34 @@ export class ClaudeRunner {
     await Promise.all([...this.sessions.keys()].map((id) => this.closeConversation(id)));
   }
 
+  private assertCanStart(request: Omit<AgentTurnRequest, "prompt">): void {
+    assertValidAgentId(request.agentId);
+    if (!SESSION_ID_PATTERN.test(request.claudeSessionId)) {
+      throw new AppError("bad_request", "claudeSessionId must be a UUID.");
+    }
+    if (this.shuttingDown) throw new AppError("shutting_down", "The platform is restarting.");
+  }
+
+  /** The conversation's live CLI process if it fits, else a new one; callers for one conversation take turns. */
+  private sessionFor(settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<{ session: ClaudeCliSession; reused: boolean }> {
+    const id = settings.conversationId;
+    const previous = this.starting.get(id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const existing = await this.reusableSession(id, settings, workspace);
+        if (existing) return { session: existing, reused: true };
+        return { session: await this.startSession(settings, workspace), reused: false };
+      });
+    this.starting.set(id, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.starting.get(id) === next) this.starting.delete(id);
+      });
+    return next;
+  }
+
   private async reusableSession(conversationId: string, settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<ClaudeCliSession | undefined> {
     const session = this.sessions.get(conversationId);
     if (!session) return undefined;
@@ -190,8 +235,9 @@ export class ClaudeRunner {
       credentials: this.options.credentials,
       resume,
       costBaselineUsd: this.costTotals.get(settings.conversationId) ?? 0,
-      sdk: claudeAgentSdk,
+      sdk: this.options.sdk ?? claudeAgentSdk,
       executable: this.options.executable,
+      modelRetries: this.options.modelRetries,
     });
     this.sessions.set(settings.conversationId, session);
     void session.whenEnded().then(() => {

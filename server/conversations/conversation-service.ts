@@ -8,6 +8,7 @@ import type { AgentTurnRequest, TurnOutcome } from "../claude/claude-runner";
 import { logger } from "../logger";
 import type { PlatformStore } from "../store/store";
 import type { RunEventLog } from "./run-event-log";
+import type { TurnImage } from "./turn-images";
 
 /** The part of the Claude runner a conversation needs; a test or a Kubernetes runner can stand in. */
 export interface AgentTurnRunner {
@@ -26,6 +27,8 @@ export interface ConversationServiceOptions {
   /** Delivers an event to everyone following the conversation (a Socket.IO room today). */
   publish(envelope: RunEventEnvelope): void;
   defaultModel: string;
+  /** Images the agent wrote during a turn, shown inline with its reply. */
+  findTurnImages?(userId: string, agentId: string, sinceMs: number): Promise<TurnImage[]>;
 }
 
 interface ActiveRun {
@@ -209,6 +212,7 @@ export class ConversationService {
       return active.writes;
     };
 
+    const turnStartedAt = Date.now();
     let outcome: TurnOutcome | undefined;
     let failure: { code: string; message: string } | undefined;
     try {
@@ -237,6 +241,8 @@ export class ConversationService {
 
     const status = outcome?.status === "completed" ? "complete" : outcome?.status === "interrupted" ? "interrupted" : "failed";
     const error = failure ?? reply.error;
+    const images = status === "failed" || !this.options.findTurnImages ? [] : await this.options.findTurnImages(conversation.ownerId, agent.id, turnStartedAt);
+    if (images.length > 0) reply = { ...reply, blocks: [...reply.blocks, ...images.map((image) => ({ type: "image" as const, ...image }))] };
     await save({
       status,
       ...(reply.usage ? { usage: reply.usage } : {}),
@@ -254,6 +260,11 @@ export class ConversationService {
       .updateConversation(conversation.id, { status: status === "failed" ? "error" : "idle" })
       .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
     this.activeRuns.delete(conversation.id);
-    this.publish(conversation.id, active.run.id, { type: "run_finished", status, ...(status === "failed" && error ? { error } : {}) });
+    this.publish(conversation.id, active.run.id, {
+      type: "run_finished",
+      status,
+      ...(images.length > 0 ? { images } : {}),
+      ...(status === "failed" && error ? { error } : {}),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { deleteApp, getApps, initializeApp, type App } from "firebase-admin/app";
-import { getFirestore, type DocumentData, type DocumentReference, type Query, type Transaction } from "firebase-admin/firestore";
+import { getFirestore, type CollectionReference, type DocumentData, type DocumentReference, type Query, type Transaction } from "firebase-admin/firestore";
 import type { z } from "zod";
 import {
   agentSchema,
@@ -7,6 +7,7 @@ import {
   conversationSchema,
   guestSessionSchema,
   messageSchema,
+  recordIdSchema,
   runSchema,
   userSchema,
   type Agent,
@@ -56,6 +57,11 @@ const deleteBatchSize = 300;
 
 export function createFirestoreStore(options: FirestoreStoreOptions = {}): PlatformStore {
   const now = options.now ?? (() => new Date());
+  if (process.env.FIRESTORE_EMULATOR_HOST) {
+    // The emulator needs no Google credentials, yet the gRPC layer still looks for them and probes
+    // the GCE metadata server (slow, and a warning per client off Google Cloud). Skip the probe.
+    process.env.METADATA_SERVER_DETECTION ??= "none";
+  }
   const app = firebaseApp(options.projectId);
   const db = options.databaseId ? getFirestore(app, options.databaseId) : getFirestore(app);
 
@@ -66,6 +72,11 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
   const messages = db.collection("messages");
   const runs = db.collection("runs");
   const versionsOf = (agentId: string) => agents.doc(agentId).collection("versions");
+  // An id from a URL may hold "/" or be empty, which Firestore rejects as a path: such ids simply do not exist.
+  const docRef = (collection: CollectionReference, what: string, id: string): DocumentReference => {
+    if (!isRecordId(id)) throw notFound(what, id);
+    return collection.doc(id);
+  };
 
   const decode = <S extends z.ZodType>(schema: S, data: DocumentData | undefined): z.output<S> => schema.parse(data);
   // Tool inputs may hold nested arrays, which Firestore cannot store: content is kept as JSON text.
@@ -155,7 +166,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getUser(id) {
-      return getOrThrow(userSchema, "User", users.doc(id));
+      return getOrThrow(userSchema, "User", docRef(users, "User", id));
     },
 
     async findUserByEmail(email) {
@@ -166,7 +177,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async updateUser(id, patch) {
       return db.runTransaction(async (tx) => {
-        const user = applyUserPatch(await getOrThrow(userSchema, "User", users.doc(id), tx), patch);
+        const user = applyUserPatch(await getOrThrow(userSchema, "User", docRef(users, "User", id), tx), patch);
         if (user.email) {
           const holder = await emailHolder(user.email, tx);
           if (holder && holder.id !== id) throw duplicateEmail(user.email);
@@ -178,8 +189,8 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async mergeUser(fromGuestId, toUserId) {
       return db.runTransaction(async (tx) => {
-        const from = await getOrThrow(userSchema, "User", users.doc(fromGuestId), tx);
-        const to = await getOrThrow(userSchema, "User", users.doc(toUserId), tx);
+        const from = await getOrThrow(userSchema, "User", docRef(users, "User", fromGuestId), tx);
+        const to = await getOrThrow(userSchema, "User", docRef(users, "User", toUserId), tx);
         if (!mergeIsNeeded(from, to)) return { agents: 0, conversations: 0, runs: 0 };
         // Every read before the first write, as Firestore transactions require.
         const ownedAgents = await tx.get(agents.where("ownerId", "==", fromGuestId));
@@ -204,6 +215,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async findGuestSession(id) {
+      if (!isRecordId(id)) return null;
       const snapshot = await guestSessions.doc(id).get();
       if (!snapshot.exists) return null;
       const session = decode(guestSessionSchema, snapshot.data());
@@ -215,7 +227,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async deleteGuestSession(id) {
-      await guestSessions.doc(id).delete();
+      if (isRecordId(id)) await guestSessions.doc(id).delete();
     },
 
     async createAgent(input) {
@@ -225,12 +237,12 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getAgent(id) {
-      return getOrThrow(agentSchema, "Agent", agents.doc(id));
+      return getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", id));
     },
 
     async updateAgent(id, patch, expectedVersion) {
       return db.runTransaction(async (tx) => {
-        const current = await getOrThrow(agentSchema, "Agent", agents.doc(id), tx);
+        const current = await getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", id), tx);
         const next = applyAgentPatch(current, patch, expectedVersion, now());
         if (next !== current) tx.set(agents.doc(id), withoutUndefined(next));
         return next;
@@ -238,7 +250,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async deleteAgent(id) {
-      const ref = agents.doc(id);
+      const ref = docRef(agents, "Agent", id);
       if (!(await ref.get()).exists) throw notFound("Agent", id);
       // Same order as a conversation: children first, the agent last once nothing points at it.
       for (;;) {
@@ -276,19 +288,19 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getConversation(id) {
-      return getOrThrow(conversationSchema, "Conversation", conversations.doc(id));
+      return getOrThrow(conversationSchema, "Conversation", docRef(conversations, "Conversation", id));
     },
 
     async updateConversation(id, patch) {
       return db.runTransaction(async (tx) => {
-        const conversation = applyConversationPatch(await getOrThrow(conversationSchema, "Conversation", conversations.doc(id), tx), patch, now());
+        const conversation = applyConversationPatch(await getOrThrow(conversationSchema, "Conversation", docRef(conversations, "Conversation", id), tx), patch, now());
         tx.set(conversations.doc(id), conversation);
         return conversation;
       });
     },
 
     async deleteConversation(id) {
-      if (!(await deleteConversationTree(id))) throw notFound("Conversation", id);
+      if (!isRecordId(id) || !(await deleteConversationTree(id))) throw notFound("Conversation", id);
     },
 
     async listConversationsByAgent(agentId, listOptions) {
@@ -321,14 +333,14 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getMessage(id) {
-      const snapshot = await messages.doc(id).get();
+      const snapshot = await docRef(messages, "Message", id).get();
       if (!snapshot.exists) throw notFound("Message", id);
       return decodeMessage(snapshot.data());
     },
 
     async updateMessage(id, patch) {
       return db.runTransaction(async (tx) => {
-        const snapshot = await tx.get(messages.doc(id));
+        const snapshot = await tx.get(docRef(messages, "Message", id));
         if (!snapshot.exists) throw notFound("Message", id);
         const message = applyMessagePatch(decodeMessage(snapshot.data()), patch, now());
         tx.set(messages.doc(id), encodeMessage(message));
@@ -359,12 +371,12 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getRun(id) {
-      return getOrThrow(runSchema, "Run", runs.doc(id));
+      return getOrThrow(runSchema, "Run", docRef(runs, "Run", id));
     },
 
     async updateRun(id, patch) {
       return db.runTransaction(async (tx) => {
-        const run = applyRunPatch(await getOrThrow(runSchema, "Run", runs.doc(id), tx), patch, now());
+        const run = applyRunPatch(await getOrThrow(runSchema, "Run", docRef(runs, "Run", id), tx), patch, now());
         tx.set(runs.doc(id), withoutUndefined(run));
         return run;
       });
@@ -390,10 +402,12 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async listAgentVersions(agentId, listOptions) {
+      if (!isRecordId(agentId)) return [];
       return list(agentVersionSchema, versionsOf(agentId).orderBy("version", "desc").limit(pageLimit(listOptions)));
     },
 
     async getAgentVersion(agentId, version) {
+      if (!isRecordId(agentId)) throw notFound(`Version ${version} of agent`, agentId);
       const snapshot = await versionsOf(agentId).doc(String(version)).get();
       if (!snapshot.exists) throw notFound(`Version ${version} of agent`, agentId);
       return decode(agentVersionSchema, snapshot.data());
@@ -408,6 +422,10 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 function firebaseApp(projectId: string | undefined): App {
   const name = `platform-store:${projectId ?? "default"}`;
   return getApps().find((app) => app.name === name) ?? initializeApp(projectId ? { projectId } : {}, name);
+}
+
+function isRecordId(id: string): boolean {
+  return recordIdSchema.safeParse(id).success;
 }
 
 /** Firestore rejects undefined values; an absent optional field is simply not written. */

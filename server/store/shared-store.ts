@@ -10,7 +10,7 @@ type GlobalWithStore = typeof globalThis & { [key]?: Promise<PlatformStore> };
  * this module, so the instance lives on globalThis: one SQLite connection, one firebase-admin app.
  * The promise itself is shared, so concurrent first calls open the store once.
  */
-export function getPlatformStore(env: NodeJS.ProcessEnv = process.env): Promise<PlatformStore> {
+export function getPlatformStore(env: Record<string, string | undefined> = process.env): Promise<PlatformStore> {
   const holder = globalThis as GlobalWithStore;
   holder[key] ??= createStore(resolveStoreConfig(env)).catch((error: unknown) => {
     delete holder[key];

@@ -34,7 +34,7 @@ export const emulatorProjectId = "demo-agent-platform";
 
 export class StoreConfigError extends Error {}
 
-export function resolveStoreConfig(env: NodeJS.ProcessEnv | StoreEnv = process.env): StoreConfig {
+export function resolveStoreConfig(env: Record<string, string | undefined> = process.env): StoreConfig {
   const parsed = storeEnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);

@@ -74,6 +74,22 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       expect(detail).toMatch(name === "SQLite" ? /SQLite/ : /Firestore/);
     });
 
+    it("treats ids that could never exist (empty, with slashes) as missing", async () => {
+      for (const id of ["", "a/b", "../users", "x".repeat(200)]) {
+        await rejectsWith(store.getUser(id), "not_found");
+        await rejectsWith(store.getAgent(id), "not_found");
+        await rejectsWith(store.updateAgent(id, { name: "x" }, 1), "not_found");
+        await rejectsWith(store.getConversation(id), "not_found");
+        await rejectsWith(store.deleteConversation(id), "not_found");
+        await rejectsWith(store.getMessage(id), "not_found");
+        await rejectsWith(store.getRun(id), "not_found");
+        await rejectsWith(store.getAgentVersion(id, 1), "not_found");
+        expect(await store.listAgentVersions(id)).toEqual([]);
+        expect(await store.findGuestSession(id)).toBeNull();
+        await store.deleteGuestSession(id);
+      }
+    });
+
     describe("users", () => {
       it("creates, reads and updates a user, and finds it by email regardless of case", async () => {
         const user = await store.createUser({ type: "google", email: "Ada@Example.com", name: "Ada" });

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import { AgentChat } from "@/components/chat/agent-chat";
+import { AgentWorkspaceView } from "@/components/chat/agent-workspace-view";
 
 export const metadata: Metadata = { title: "Agent" };
 
 export default async function AgentPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return <AgentChat agentId={id} />;
+  return <AgentWorkspaceView agentId={id} />;
 }

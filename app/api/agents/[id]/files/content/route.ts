@@ -1,0 +1,20 @@
+import { openAgentFile } from "@/server/files/agent-files";
+import { agentFileResponse, isFlagSet } from "@/server/files/file-http";
+import { jsonRoute } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+
+interface AgentFileContentRouteContext {
+  params: Promise<{ id: string }>;
+}
+
+/**
+ * One file's bytes: `?path=` (required), `?download=1` for an attachment, `?preview=1` for only
+ * the first bytes (see limits.previewMaxBytes). Served sandboxed, so HTML can't act as this site.
+ */
+export const GET = jsonRoute(async (request: Request, { params }: AgentFileContentRouteContext) => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  const query = new URL(request.url).searchParams;
+  const file = await openAgentFile(user, id, query.get("path"), { preview: isFlagSet(query.get("preview")) });
+  return agentFileResponse(file, { download: isFlagSet(query.get("download")) });
+});

@@ -1,0 +1,34 @@
+import type { FileTreeResponse, UploadResponse } from "@/lib/file-api";
+import { agentFileLimitsFrom, deleteAgentFile, listAgentFiles, uploadAgentFile } from "@/server/files/agent-files";
+import { isFlagSet, readUploadRequest } from "@/server/files/file-http";
+import { jsonRoute } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
+
+interface AgentFilesRouteContext {
+  params: Promise<{ id: string }>;
+}
+
+/** The agent's folder as a tree. `?hidden=1` includes dot files. */
+export const GET = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext): Promise<FileTreeResponse> => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  return listAgentFiles(user, id, { hidden: isFlagSet(new URL(request.url).searchParams.get("hidden")) });
+});
+
+/** Uploads one file: the raw body with `?path=folder/name.ext`, or a multipart field "file". */
+export const POST = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext) => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  const upload = await readUploadRequest(request, agentFileLimitsFrom(getPlatformServices().config).maxUploadBytes);
+  const file = await uploadAgentFile(user, id, upload.path, upload.body, { declaredBytes: upload.declaredBytes });
+  return Response.json({ file } satisfies UploadResponse, { status: 201, headers: { "cache-control": "no-store" } });
+});
+
+/** Deletes `?path=`: a file, a link, or a folder with everything in it. */
+export const DELETE = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext) => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  await deleteAgentFile(user, id, new URL(request.url).searchParams.get("path"));
+  return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+});

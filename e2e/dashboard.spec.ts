@@ -1,0 +1,107 @@
+import { expect, test } from "@playwright/test";
+import { DashboardPage } from "./pages/dashboard-page";
+import { signInAsGuest } from "./support/auth-pages";
+
+test.describe("the dashboard", () => {
+  test("a person creates an agent from a template, edits, duplicates and deletes it", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await expect(dashboard.emptyState()).toBeVisible();
+
+    await dashboard.createFromTemplate("Chart maker");
+    const chartMaker = dashboard.card("Chart maker");
+    await expect(chartMaker.getByTestId("agent-status")).toHaveText("Ready");
+    await expect(chartMaker).toContainText("Active just now");
+    const chartMakerId = await chartMaker.getAttribute("data-agent-id");
+    await expect(chartMaker.getByRole("link", { name: "Open chat" })).toHaveAttribute("href", `/agents/${chartMakerId}`);
+
+    await dashboard.createFromTemplate("Python tutor");
+    await expect(dashboard.cards()).toHaveCount(2);
+
+    await dashboard.edit("Chart maker", { name: "Quarterly charts", description: "Charts for the quarterly sales review." });
+    const renamed = dashboard.card("Quarterly charts");
+    await expect(renamed).toContainText("Charts for the quarterly sales review.");
+    await expect(dashboard.notice()).toContainText("Saved “Quarterly charts”.");
+    await expect(dashboard.card("Chart maker")).toHaveCount(0);
+
+    await dashboard.duplicate("Quarterly charts");
+    await expect(dashboard.card("Quarterly charts (copy)")).toBeVisible();
+    await expect(dashboard.card("Quarterly charts (copy)")).toContainText("Charts for the quarterly sales review.");
+    await expect(dashboard.cards()).toHaveCount(3);
+
+    await dashboard.search("tutor");
+    await expect(dashboard.cards()).toHaveCount(1);
+    await expect(dashboard.card("Python tutor")).toBeVisible();
+    await dashboard.search("no agent is called this");
+    await expect(page.getByRole("heading", { name: "No agents match “no agent is called this”" })).toBeVisible();
+    await page.getByRole("button", { name: "Clear search" }).click();
+    await expect(dashboard.cards()).toHaveCount(3);
+
+    await dashboard.askToDelete("Quarterly charts (copy)");
+    await dashboard.keepAgent();
+    await expect(dashboard.cards()).toHaveCount(3);
+    await dashboard.askToDelete("Quarterly charts (copy)");
+    await dashboard.confirmDelete();
+    await expect(dashboard.card("Quarterly charts (copy)")).toHaveCount(0);
+    await expect(dashboard.notice()).toContainText("Deleted “Quarterly charts (copy)”.");
+
+    // Everything above was stored: a fresh load shows the same agents.
+    await page.reload();
+    await expect(dashboard.cards()).toHaveCount(2);
+    await expect(dashboard.card("Quarterly charts")).toBeVisible();
+    await expect(dashboard.card("Python tutor")).toBeVisible();
+  });
+
+  test("a blank agent needs a name, and an edit made elsewhere meanwhile is not overwritten", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await dashboard.createFromTemplate("Data cleaner");
+
+    await page.getByRole("button", { name: "New agent" }).click();
+    await dashboard.dialog().getByRole("button", { name: "Blank agent" }).click();
+    await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
+    await expect(dashboard.dialog()).toContainText("The name must not be empty.");
+    await dashboard.fillAgentForm({ name: "Budget checker", instructions: "Check the monthly budget sheet for overspending." });
+    await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
+    await expect(dashboard.dialog()).toBeHidden();
+    await expect(dashboard.card("Budget checker")).toContainText("No description yet");
+
+    // Another tab renames the agent while this one has the edit dialog open.
+    await dashboard.openEdit("Data cleaner");
+    const id = await dashboard.card("Data cleaner").getAttribute("data-agent-id");
+    const elsewhere = await page.request.patch(`/api/agents/${id}`, { data: { name: "CRM cleaner", expectedVersion: 1 } });
+    expect(elsewhere.status()).toBe(200);
+
+    await dashboard.fillAgentForm({ description: "Cleans the CRM export." });
+    await dashboard.saveEdit();
+    await expect(dashboard.dialog().getByRole("alert")).toContainText("changed somewhere else");
+    await dashboard.dialog().getByRole("button", { name: "Load the latest version" }).click();
+    await expect(dashboard.dialog().getByLabel("Name")).toHaveValue("CRM cleaner");
+    await dashboard.fillAgentForm({ description: "Cleans the CRM export." });
+    await dashboard.saveEdit();
+    await expect(dashboard.dialog()).toBeHidden();
+    await expect(dashboard.card("CRM cleaner")).toContainText("Cleans the CRM export.");
+  });
+
+  test("the dashboard with a few agents, at desktop and phone width", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    for (const templateId of ["spreadsheet-analyst", "web-page-summarizer", "excel-report-builder", "python-tutor", "survey-results-analyst"]) {
+      const created = await page.request.post("/api/agents", { data: { templateId } });
+      expect(created.status()).toBe(201);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await dashboard.goto();
+    await expect(dashboard.cards()).toHaveCount(5);
+    await page.screenshot({ path: "test-results/screenshots/dashboard.png", fullPage: true });
+
+    await page.getByRole("button", { name: "New agent" }).click();
+    await expect(dashboard.dialog().getByRole("button", { name: "Chart maker" })).toBeVisible();
+    await page.screenshot({ path: "test-results/screenshots/dashboard-templates.png" });
+    await page.keyboard.press("Escape");
+    await expect(dashboard.dialog()).toBeHidden();
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: "test-results/screenshots/dashboard-phone.png", fullPage: true });
+  });
+});

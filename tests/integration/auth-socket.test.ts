@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { encode } from "next-auth/jwt";
+import { io as connectClient, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SocketData } from "@/lib/socket-events";
+import { getAuthDependencies } from "@/server/auth/auth-dependencies";
+import { startGuestSession } from "@/server/auth/guest-sessions";
+import { createSocketAuthenticator } from "@/server/auth/socket-authenticator";
+import { createSocketServer, type PlatformSocketServer } from "@/server/socket/socket-server";
+import type { SocketEventHandlers } from "@/server/socket/socket-handlers";
+import { closePlatformStore, getPlatformStore } from "@/server/store/shared-store";
+import type { PlatformStore } from "@/server/store/store";
+
+/*
+ * The Socket.IO handshake on a real server and a real client: a guest session id as auth.token or
+ * the Auth.js cookie gets in; anything else is refused with a connect_error that says why.
+ */
+
+const secret = "integration-test-secret-0123456789abcdef";
+let directory: string;
+let store: PlatformStore;
+let httpServer: HttpServer;
+let io: PlatformSocketServer;
+let url: string;
+const clients: Socket[] = [];
+
+const unused = () => {
+  throw new Error("not used in this test");
+};
+const handlers: SocketEventHandlers = {
+  "platform:ping": (payload) => ({ serverTime: new Date().toISOString(), roundTripStartedAt: payload.sentAt, offlineDemoModel: true }),
+  "conversation:send": unused,
+  "conversation:stop": unused,
+  "conversation:follow": unused,
+  "conversation:unfollow": () => null,
+};
+
+beforeAll(async () => {
+  directory = mkdtempSync(path.join(tmpdir(), "auth-socket-"));
+  Object.assign(process.env, { DATA_DIR: directory, AUTH_SECRET: secret, STORE: "sqlite" });
+  store = await getPlatformStore();
+  httpServer = createServer();
+  io = createSocketServer(httpServer, { authenticate: createSocketAuthenticator(getAuthDependencies), handlers });
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await new Promise<void>((resolve) => io.close(() => resolve()));
+  await closePlatformStore();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+type Outcome = { connected: true; socket: Socket } | { connected: false; message: string; code: unknown };
+
+function connect(options: { auth?: Record<string, unknown>; cookie?: string }): Promise<Outcome> {
+  const socket = connectClient(url, {
+    path: "/socket.io",
+    transports: ["websocket"],
+    reconnection: false,
+    auth: options.auth ?? {},
+    extraHeaders: options.cookie ? { cookie: options.cookie } : {},
+  });
+  clients.push(socket);
+  return new Promise((resolve) => {
+    socket.once("connect", () => resolve({ connected: true, socket }));
+    socket.once("connect_error", (error: Error & { data?: { code?: unknown } }) =>
+      resolve({ connected: false, message: error.message, code: error.data?.code }),
+    );
+  });
+}
+
+async function connectedUser(socket: Socket): Promise<SocketData> {
+  const [serverSide] = await io.in(socket.id ?? "").fetchSockets();
+  if (!serverSide) throw new Error("the server has no such socket");
+  return serverSide.data;
+}
+
+describe("the Socket.IO handshake", () => {
+  it("refuses a client without credentials with a connect_error that says what to send", async () => {
+    const outcome = await connect({});
+    expect(outcome).toMatchObject({ connected: false, code: "unauthorized" });
+    expect(outcome.connected ? "" : outcome.message).toMatch(/^Sign in first/);
+  });
+
+  it("refuses garbage and unknown tokens", async () => {
+    for (const token of ["", "definitely not a session", "AAAAAAAAAAAAAAAAAAAAAA"]) {
+      const outcome = await connect({ auth: { token } });
+      expect(outcome, token).toMatchObject({ connected: false, code: "unauthorized" });
+    }
+  });
+
+  it("refuses an expired guest session", async () => {
+    const user = await store.createUser({ type: "guest" });
+    const session = await store.createGuestSession({ userId: user.id, ttlMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const outcome = await connect({ auth: { token: session.id } });
+    expect(outcome).toMatchObject({ connected: false, code: "unauthorized" });
+    expect(outcome.connected ? "" : outcome.message).toMatch(/expired or does not exist/);
+  });
+
+  it("accepts a guest session id as auth.token and knows who connected", async () => {
+    const { user, session } = await startGuestSession(store);
+    const outcome = await connect({ auth: { token: session.id } });
+    if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
+    expect(await connectedUser(outcome.socket)).toEqual({ userId: user.id, userType: "guest" });
+
+    const pong = await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 1 });
+    expect(pong).toMatchObject({ ok: true, data: { roundTripStartedAt: 1 } });
+  });
+
+  it("accepts the Auth.js session cookie a browser sends", async () => {
+    const person = await store.createUser({ type: "google", email: "socket@example.test", name: "Sam" });
+    const name = "authjs.session-token";
+    const token = await encode({ token: { sub: person.id, userId: person.id, userType: "google" }, secret, salt: name });
+    const outcome = await connect({ cookie: `${name}=${token}` });
+    if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
+    expect(await connectedUser(outcome.socket)).toEqual({ userId: person.id, userType: "google" });
+  });
+});
