@@ -10,6 +10,7 @@
 #   BASE_IMAGE=name:tag      use this base image instead of choosing one
 #   WORKSPACE_IMAGE=name:tag workspace image name (default agent-platform/workspace:latest)
 #   DEBIAN_MIRROR=url        mirror for the offline debootstrap build
+#   DOCKERD_LOG=path         where a dockerd started here logs (default /var/log/dockerd.log)
 #   OFFLINE_BASE_IMAGE=name  name for the debootstrap-built base (default agent-platform/debian-base:bookworm)
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -109,7 +110,7 @@ ensure_docker_engine() {
   fi
   if ! pgrep -x dockerd >/dev/null 2>&1; then
     is_root || die "the Docker engine is not running and only root can start it here: start dockerd (or Docker Desktop), then re-run"
-    local log_file=/var/log/dockerd.log
+    local log_file="${DOCKERD_LOG:-/var/log/dockerd.log}"
     if ! touch "$log_file" 2>/dev/null; then
       mkdir -p "$CACHE_DIR"; log_file="${CACHE_DIR}/dockerd.log"
     fi
@@ -256,4 +257,6 @@ main() {
   print_summary "$(( $(now_ms) - t0 ))"
 }
 
-main "$@"
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

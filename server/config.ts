@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { authEnvSchema } from "./auth/auth-config";
+import { storeEnvSchema } from "./store/store-config";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z
@@ -11,7 +13,7 @@ const optionalString = z
  * fails fast with a sentence instead of surfacing later as odd behaviour. docs/configuration.md
  * and the README's table list the same variables.
  */
-export const configSchema = z.object({
+const platformEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: positiveInt(3000),
   HOST: z.string().default("0.0.0.0"),
@@ -32,6 +34,10 @@ export const configSchema = z.object({
   MODEL_STAND_IN_PORT: positiveInt(3199),
   DEFAULT_MODEL: z.string().default("claude-sonnet-4-5"),
 });
+
+// The store's and sign-in's variables are declared beside the code that reads them, and checked here
+// with everything else so a bad value stops the server at start-up.
+export const configSchema = platformEnvSchema.extend(storeEnvSchema.shape).extend(authEnvSchema.shape);
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 

@@ -1,5 +1,4 @@
 import Docker from "dockerode";
-import path from "node:path";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
@@ -8,8 +7,8 @@ import type { SocketAuthenticator, PlatformSocketServer } from "./socket/socket-
 import type { SocketEventHandlers } from "./socket/socket-handlers";
 import { logger } from "./logger";
 import { createModelStandIn, type ModelStandIn } from "./model-stand-in";
-import { createSqliteStore } from "./store/sqlite-store";
-import type { PlatformStore } from "./store/store";
+import { createStore } from "./store/create-store";
+import { resolveStoreConfig } from "./store/store-config";
 import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
 import { WorkspaceActivity } from "./workspaces/workspace-activity";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
@@ -41,8 +40,9 @@ export function createDockerClient(config: PlatformConfig): Docker {
   return new Docker({ socketPath });
 }
 
-function createStoreFromConfig(config: PlatformConfig): PlatformStore {
-  return createSqliteStore({ file: path.resolve(config.DATA_DIR, "platform.sqlite") });
+function storeConfigOf(config: PlatformConfig) {
+  const { STORE, DATA_DIR, SQLITE_FILE, FIRESTORE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE_ID } = config;
+  return resolveStoreConfig({ STORE, DATA_DIR, SQLITE_FILE, FIRESTORE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE_ID });
 }
 
 export async function createPlatform(config: PlatformConfig): Promise<Platform> {
@@ -50,7 +50,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const offlineDemoModel = usesOfflineDemoModel(config);
   // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
   getAuthConfig();
-  const store = createStoreFromConfig(config);
+  const store = await createStore(storeConfigOf(config));
   const activity = new WorkspaceActivity();
   const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity));
   const runner = new ClaudeRunner(claudeRunnerOptionsFromConfig(config, runtime, activity));

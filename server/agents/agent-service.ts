@@ -10,7 +10,7 @@ import {
   type ListAgentsQuery,
 } from "../../lib/agent-api";
 import { findAgentTemplate } from "../../lib/agent-templates";
-import { AppError } from "../../lib/errors";
+import { AppError, errorCodes, type ErrorCode, type ErrorPayload } from "../../lib/errors";
 import { agentConfigOf, recordIdSchema, type Agent, type Conversation } from "../../lib/records";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
@@ -64,7 +64,7 @@ export function copyName(name: string): string {
 export async function listAgents(user: ActingUser, options: ListAgentsQuery = {}): Promise<AgentSummary[]> {
   const { query } = parse(listAgentsQuerySchema, options);
   const { store } = getPlatformServices();
-  const agents = await store.listAgentsByOwner(user.userId, { limit: maxAgentsListed });
+  const agents = await fromStore(store.listAgentsByOwner(user.userId, { limit: maxAgentsListed }));
   return Promise.all(agents.filter((agent) => matchesAgentQuery(agent, query)).map((agent) => summarize(user, agent)));
 }
 
@@ -77,14 +77,16 @@ export async function createAgent(user: ActingUser, input: CreateAgentBody): Pro
       issues: [{ path: "templateId", message: "is not a known template" }],
     });
   }
-  const agent = await store.createAgent({
-    ownerId: user.userId,
-    name: body.name ?? template?.name ?? blankAgentName,
-    description: body.description ?? template?.description ?? "",
-    instructions: body.instructions ?? template?.instructions ?? "",
-    model: body.model ?? config.DEFAULT_MODEL,
-    templateId: template?.id,
-  });
+  const agent = await fromStore(
+    store.createAgent({
+      ownerId: user.userId,
+      name: body.name ?? template?.name ?? blankAgentName,
+      description: body.description ?? template?.description ?? "",
+      instructions: body.instructions ?? template?.instructions ?? "",
+      model: body.model ?? config.DEFAULT_MODEL,
+      templateId: template?.id,
+    }),
+  );
   await recordFirstVersion(user, agent);
   return { ...agent, status: "idle" };
 }
@@ -97,7 +99,7 @@ export async function updateAgent(user: ActingUser, agentId: string, patch: Agen
   const { expectedVersion: version, ...edit } = parse(updateAgentBodySchema, { ...patch, expectedVersion });
   const { store } = getPlatformServices();
   const before = await ownedAgent(user, agentId);
-  const after = await store.updateAgent(before.id, edit, version).catch((error: unknown) => {
+  const after = await fromStore(store.updateAgent(before.id, edit, version)).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "conflict") {
       throw new AppError(
         "conflict",
@@ -108,22 +110,24 @@ export async function updateAgent(user: ActingUser, agentId: string, patch: Agen
   });
   // An edit that changed nothing keeps its version, so there is nothing new to record.
   if (after.version !== before.version) {
-    await store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId });
+    await fromStore(store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId }));
   }
   return summarize(user, after);
 }
 
 export async function duplicateAgent(user: ActingUser, agentId: string): Promise<AgentSummary> {
   const source = await ownedAgent(user, agentId);
-  const copy = await getPlatformServices().store.createAgent({
-    ownerId: user.userId,
-    name: copyName(source.name),
-    description: source.description,
-    instructions: source.instructions,
-    model: source.model,
-    templateId: source.templateId,
-    copiedFrom: source.id,
-  });
+  const copy = await fromStore(
+    getPlatformServices().store.createAgent({
+      ownerId: user.userId,
+      name: copyName(source.name),
+      description: source.description,
+      instructions: source.instructions,
+      model: source.model,
+      templateId: source.templateId,
+      copiedFrom: source.id,
+    }),
+  );
   await recordFirstVersion(user, copy);
   return { ...copy, status: "idle" };
 }
@@ -132,11 +136,11 @@ export async function deleteAgent(user: ActingUser, agentId: string): Promise<vo
   const { store, conversations } = getPlatformServices();
   const agent = await ownedAgent(user, agentId);
   // Deleting under a running turn would leave the runner writing into records that are gone.
-  const agentConversations = await store.listConversationsByAgent(agent.id, { limit: maxAgentsListed });
+  const agentConversations = await fromStore(store.listConversationsByAgent(agent.id, { limit: maxAgentsListed }));
   if (agentConversations.some((conversation) => conversations.activeRunId(conversation.id) !== null)) {
     throw new AppError("conflict", `"${agent.name}" is still working on a reply. Stop it in its chat (or wait until it finishes), then delete it.`);
   }
-  await store.deleteAgent(agent.id);
+  await fromStore(store.deleteAgent(agent.id));
   await removeAgentWorkspaceFiles(user.userId, agent.id);
 }
 
@@ -145,33 +149,50 @@ export async function deleteAgent(user: ActingUser, agentId: string): Promise<vo
 async function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
   const missing = () => new AppError("not_found", "This agent does not exist.");
   if (!recordIdSchema.safeParse(agentId).success) throw missing();
-  const agent = await getPlatformServices()
-    .store.getAgent(agentId)
-    .catch((error: unknown) => {
-      throw error instanceof AppError && error.code === "not_found" ? missing() : error;
-    });
+  const agent = await fromStore(getPlatformServices().store.getAgent(agentId)).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === "not_found" ? missing() : error;
+  });
   if (agent.ownerId !== user.userId) throw missing();
   return agent;
 }
 
 async function summarize(user: ActingUser, agent: Agent): Promise<AgentSummary> {
   // Only the owner's own chats: a visitor's failed chat on a shared agent is not the owner's alarm.
-  const conversations = await getPlatformServices().store.listConversationsByAgent(agent.id, {
-    ownerId: user.userId,
-    limit: conversationsConsideredForStatus,
-  });
+  const conversations = await fromStore(
+    getPlatformServices().store.listConversationsByAgent(agent.id, { ownerId: user.userId, limit: conversationsConsideredForStatus }),
+  );
   return { ...agent, status: deriveAgentStatus(conversations) };
 }
 
 async function recordFirstVersion(user: ActingUser, agent: Agent): Promise<void> {
   const { store } = getPlatformServices();
   try {
-    await store.addAgentVersion({ agentId: agent.id, version: agent.version, config: agentConfigOf(agent), createdBy: user.userId });
+    await fromStore(store.addAgentVersion({ agentId: agent.id, version: agent.version, config: agentConfigOf(agent), createdBy: user.userId }));
   } catch (error) {
     // An agent without its first version would have no history to restore: take it back.
     await store.deleteAgent(agent.id).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The store is built by the custom server, whose bundle has its own copy of lib/errors.ts: its
+ * AppError is another class than the one this module (loaded by Next's route handlers) sees, so
+ * `instanceof` fails and a 404 or 409 would leave as a 500. Rebuild it here by its code.
+ */
+async function fromStore<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw sameRealmAppError(error);
+  }
+}
+
+export function sameRealmAppError(error: unknown): unknown {
+  if (error instanceof AppError || !(error instanceof Error) || error.name !== "AppError") return error;
+  const { code, issues } = error as Error & { code?: unknown; issues?: ErrorPayload["issues"] };
+  if (typeof code !== "string" || !(code in errorCodes)) return error;
+  return new AppError(code as ErrorCode, error.message, { cause: error, issues });
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

@@ -113,8 +113,9 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     this.options.activity?.touch(workspace.userId);
     const user = options.user ?? WORKSPACE_USER;
     const marker = randomUUID();
-    const exec = await this.execCall(workspace, "run a command in the workspace", () =>
-      this.docker.getContainer(workspace.id).exec({
+    // An exec starts only once, so a retry creates a new one.
+    const { exec, socket } = await this.execCall(workspace, "run a command in the workspace", async () => {
+      const created = await this.docker.getContainer(workspace.id).exec({
         Cmd: [...command],
         AttachStdin: options.stdin !== undefined,
         AttachStdout: true,
@@ -123,11 +124,9 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
         User: user,
         WorkingDir: options.cwd,
         Env: [...toExecEnv(options.env), `${PROCESS_MARKER_VARIABLE}=${marker}`],
-      }),
-    );
-    const socket = (await this.execCall(workspace, "run a command in the workspace", () =>
-      exec.start({ hijack: true, stdin: options.stdin !== undefined }),
-    )) as Duplex;
+      });
+      return { exec: created, socket: (await created.start({ hijack: true, stdin: options.stdin !== undefined })) as Duplex };
+    });
 
     const stdout = collectOutput();
     const stderr = collectOutput();

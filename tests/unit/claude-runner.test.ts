@@ -13,7 +13,7 @@ vi.mock("../../server/logger", () => ({ logger: { warn: () => undefined, debug: 
 const sessionId = "7f41411b-0d51-4fcb-8e37-f6af11f13d91";
 
 /** How the fake CLI answers a prompt: normally, by hanging until interrupted, or by crashing. */
-type Reply = "answer" | "hang" | "hang-and-ignore-interrupt" | "crash";
+type Reply = "answer" | "hang" | "hang-and-ignore-interrupt" | "crash" | "model-down";
 
 interface FakeCli {
   queries: { options: Options; closed: boolean }[];
@@ -34,6 +34,11 @@ function fakeCli(reply: (prompt: string) => Reply): FakeCli {
         yield { type: "system", subtype: "init", session_id: sessionId, model: "m", tools: ["Bash"] };
         const mode = reply(text);
         if (mode === "crash") throw new Error("Claude Code process exited with code 137");
+        if (mode === "model-down") {
+          const failure = "API Error: Connection refused (ECONNREFUSED)";
+          yield { type: "result", subtype: "success", is_error: true, result: failure, api_error_status: null, terminal_reason: "api_error", session_id: sessionId };
+          continue;
+        }
         if (mode === "hang" || mode === "hang-and-ignore-interrupt") {
           // An interrupt that arrived before the CLI got this far still stops it, as with the real CLI.
           if (!(mode === "hang" && interrupted)) {
@@ -209,6 +214,15 @@ describe("Claude runner", () => {
     expect(events.at(-1)).toMatchObject({ type: "error", code: "workspace_lost" });
     const next = await collect(runner, "again");
     expect(next.outcome).toMatchObject({ status: "completed", reusedProcess: false });
+    await runner.shutdown();
+  });
+
+  it("fails a turn whose model cannot be reached, and says so", async () => {
+    const cli = fakeCli(() => "model-down");
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, sdk: cli.sdk });
+    const { outcome, events } = await collect(runner, "hello");
+    expect(outcome).toMatchObject({ status: "failed", error: { code: "model_unavailable" } });
+    expect(events.map((e) => e.type)).toEqual(["session_started", "error", "result"]);
     await runner.shutdown();
   });
 
