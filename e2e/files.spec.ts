@@ -93,6 +93,7 @@ test.describe("the files panel", () => {
     await expect(table.getByRole("columnheader")).toHaveText(["region", "revenue"]);
     await expect(table.getByRole("row")).toHaveCount(4);
     await expect(table.getByRole("row").last()).toContainText("East, coastal");
+    await page.screenshot({ path: "test-results/screenshots/files-panel.png", fullPage: true });
 
     await files.select("chart.png");
     const image = files.details().getByTestId("image-preview");

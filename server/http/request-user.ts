@@ -1,18 +1,11 @@
-import { AppError } from "../../lib/errors";
-import type { ActingUser } from "../conversations/conversation-service";
-import { getPlatformServices } from "../platform-services";
+import type { AuthenticatedUser } from "../auth/session-claims";
+import { resolveRequestUser } from "../auth/request-user";
 
 /**
- * Who is calling a REST endpoint. Every route handler asks this one function; a request with no
- * valid session is refused with a 401 that says what to do.
+ * Who is calling a REST endpoint: every route handler asks this one function (a guest session as
+ * Bearer token, else the Auth.js session cookie); without a valid session it throws a 401 that
+ * says what to do.
  */
-export async function requireUser(request: Request): Promise<ActingUser> {
-  const header = request.headers.get("authorization");
-  const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer) {
-    const session = await getPlatformServices().store.findGuestSession(bearer);
-    if (session) return { userId: session.userId };
-    throw new AppError("unauthorized", "This session is unknown or has expired. Sign in again.");
-  }
-  throw new AppError("unauthorized", "Sign in to continue.");
+export function requireUser(request: Request): Promise<AuthenticatedUser> {
+  return resolveRequestUser(request);
 }
