@@ -27,6 +27,7 @@ const platformEnvSchema = z.object({
   WORKSPACE_PIDS_LIMIT: positiveInt(512),
   WORKSPACE_IDLE_MINUTES: positiveInt(30),
   CLI_IDLE_MINUTES: positiveInt(10),
+  FILES_MAX_UPLOAD_MB: positiveInt(25),
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString,
