@@ -12,7 +12,7 @@
 #   CLAUDE_BINARY    Claude Code native binary (default: the one pinned in node_modules)
 #   FORCE_BUILD=1    rebuild even when the inputs hash is unchanged
 
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 WORKSPACE_IMAGE="${WORKSPACE_IMAGE:-agent-platform/workspace:latest}"
@@ -96,9 +96,8 @@ build_workspace_image() {
     return 0
   fi
 
-  local claude_version old_id ctx="${CACHE_DIR}/workspace-context"
+  local claude_version ctx="${CACHE_DIR}/workspace-context"
   claude_version="$("$bin" --version 2>/dev/null | head -n1 | cut -d' ' -f1 || true)"
-  old_id="$(image_id "$WORKSPACE_IMAGE" || true)"
   log "building ${WORKSPACE_IMAGE} from ${base_image} (claude ${claude_version:-unknown}, inputs ${hash:0:12})"
   assemble_build_context "$ctx" "$bin"
   # The classic builder streams every RUN line as plain text; BuildKit is not
@@ -116,12 +115,9 @@ build_workspace_image() {
   [[ $rc -eq 0 ]] || die "docker build of ${WORKSPACE_IMAGE} failed (exit ${rc})"
   rm -rf "$ctx"
 
-  # Drop the image this build replaced, unless a container still uses it.
-  local new_id
-  new_id="$(image_id "$WORKSPACE_IMAGE")"
-  if [[ -n "$old_id" && "$old_id" != "$new_id" ]]; then
-    docker image rm "$old_id" >/dev/null 2>&1 || true
-  fi
+  # Drop the workspace images earlier builds left untagged, except those that
+  # containers still run (they go on a later build).
+  docker image prune --force --filter "label=${INPUTS_HASH_LABEL}" >/dev/null 2>&1 || true
   local size_mb
   size_mb=$(( $(docker image inspect -f '{{.Size}}' "$WORKSPACE_IMAGE") / 1000000 ))
   STEP_NOTE="built ${WORKSPACE_IMAGE} (${size_mb} MB, inputs ${hash:0:12})"

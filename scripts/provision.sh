@@ -13,9 +13,9 @@
 #   DOCKERD_LOG=path         where a dockerd started here logs (default /var/log/dockerd.log)
 #   OFFLINE_BASE_IMAGE=name  name for the debootstrap-built base (default agent-platform/debian-base:bookworm)
 set -euo pipefail
-# shellcheck source=lib/common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-# shellcheck source=build-workspace-image.sh
+# shellcheck source-path=SCRIPTDIR source=build-workspace-image.sh
 source "${PROJECT_ROOT}/scripts/build-workspace-image.sh"
 
 PROVISION_BROWSER="${PROVISION_BROWSER:-1}"
@@ -87,19 +87,33 @@ install_packages() {
     return 0
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${MISSING_PKGS[@]}"
+  mkdir -p "$CACHE_DIR"
+  local apt_log="${CACHE_DIR}/apt-install.log"
+  log "apt-get install ${MISSING_PKGS[*]} (log: ${apt_log#"$PROJECT_ROOT"/})"
+  apt_quiet "$apt_log" update
+  apt_quiet "$apt_log" install -y --no-install-recommends "${MISSING_PKGS[@]}"
   if [[ " ${MISSING_PKGS[*]} " == *" chromium "* ]] && ! chromium_works; then
     warn "chromium without recommended packages does not run headless; installing its recommends"
-    apt-get install -y -qq chromium
+    apt_quiet "$apt_log" install -y chromium
     chromium_works || die "chromium is installed but 'chromium --headless --dump-dom about:blank' fails"
   fi
   STEP_NOTE="installed ${MISSING_PKGS[*]}"
 }
 
+# apt-get with its output in a log; the log's tail is shown if it fails.
+apt_quiet() {
+  local log_file=$1; shift
+  if ! apt-get "$@" >>"$log_file" 2>&1; then
+    tail -n 25 "$log_file" >&2
+    die "apt-get $* failed; full log: ${log_file}"
+  fi
+}
+
 chromium_works() {
-  timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-    --disable-background-networking --dump-dom about:blank 2>/dev/null | grep -q '<html'
+  local dom
+  dom="$(timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --dump-dom about:blank 2>/dev/null || true)"
+  [[ "$dom" == *"<html"* ]]
 }
 
 # c. Start dockerd only when no engine answers; never touch one that does.
@@ -107,6 +121,11 @@ ensure_docker_engine() {
   if docker_ready; then
     STEP_NOTE="already running ($(docker version -f '{{.Server.Version}}' 2>/dev/null))"
     return 0
+  fi
+  local info_err
+  info_err="$(timeout 10 docker info 2>&1 >/dev/null || true)"
+  if [[ "$info_err" == *"permission denied"* ]]; then
+    die "the Docker engine runs but $(id -un) may not use its socket: add the user to the 'docker' group (or run as root), then re-run"
   fi
   if ! pgrep -x dockerd >/dev/null 2>&1; then
     is_root || die "the Docker engine is not running and only root can start it here: start dockerd (or Docker Desktop), then re-run"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals here are read by the scripts that source this file
 # Shared helpers for the provisioning scripts: logging, step timing, small checks.
 # Source it from a script that already runs with `set -euo pipefail`.
 
