@@ -19,6 +19,7 @@ export function UserMenu({ person, canKeepGuestWork }: { person: SignedInPerson;
       await signOutOfAgentDesk();
       // A full load, not a client navigation: it also closes this tab's socket, which would
       // otherwise stay connected as the person who just left.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination
       window.location.assign("/sign-in");
     });
   return (

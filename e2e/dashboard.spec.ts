@@ -7,6 +7,7 @@ test.describe("the dashboard", () => {
     await signInAsGuest(page);
     const dashboard = new DashboardPage(page);
     await expect(dashboard.emptyState()).toBeVisible();
+    await page.screenshot({ path: "test-results/screenshots/dashboard-empty.png", fullPage: true });
 
     await dashboard.createFromTemplate("Chart maker");
     const chartMaker = dashboard.card("Chart maker");
@@ -68,6 +69,7 @@ test.describe("the dashboard", () => {
 
     // Another tab renames the agent while this one has the edit dialog open.
     await dashboard.openEdit("Data cleaner");
+    await page.screenshot({ path: "test-results/screenshots/dashboard-edit.png" });
     const id = await dashboard.card("Data cleaner").getAttribute("data-agent-id");
     const elsewhere = await page.request.patch(`/api/agents/${id}`, { data: { name: "CRM cleaner", expectedVersion: 1 } });
     expect(elsewhere.status()).toBe(200);
@@ -103,5 +105,12 @@ test.describe("the dashboard", () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: "test-results/screenshots/dashboard-phone.png", fullPage: true });
+
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await dashboard.goto();
+    await expect(dashboard.cards()).toHaveCount(5);
+    await dashboard.openEdit("Python tutor");
+    await page.screenshot({ path: "test-results/screenshots/dashboard-dark-edit.png" });
   });
 });

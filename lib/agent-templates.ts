@@ -4,13 +4,17 @@
  * in an empty chat. Some suggested prompts are ones the offline demo model answers (a chart of sample
  * sales data, the sum of 1 to 100), so every template can be tried without model credentials.
  */
+/** Drawn by the UI as simple line icons (emoji depend on fonts a browser may not have). */
+export const agentIconNames = ["table", "globe", "spreadsheet", "sparkles", "line-chart", "code", "clipboard", "tag"] as const;
+export type AgentIconName = (typeof agentIconNames)[number];
+
 export interface AgentTemplate {
   /** Stable: stored on agents made from it (Agent.templateId). */
   id: string;
   name: string;
   description: string;
-  /** One emoji, decorative: the name always says what the template is. */
-  icon: string;
+  /** Decorative: the name always says what the template is. */
+  icon: AgentIconName;
   instructions: string;
   suggestedPrompts: string[];
 }
@@ -33,7 +37,7 @@ export const agentTemplates: readonly AgentTemplate[] = [
     id: "spreadsheet-analyst",
     name: "Spreadsheet analyst",
     description: "Answers questions about your CSV or Excel files and backs them up with charts.",
-    icon: "📊",
+    icon: "table",
     instructions: withWorkingStyle(`
 You are a careful data analyst who helps people understand their spreadsheets (CSV and Excel files).
 - Start by loading the file and describing it briefly: how many rows, what each column seems to mean, the date range, and any obvious problems (empty cells, duplicated rows, numbers stored as text).
@@ -51,7 +55,7 @@ You are a careful data analyst who helps people understand their spreadsheets (C
     id: "web-page-summarizer",
     name: "Web page summariser",
     description: "Reads a web page you link to and gives you the key points in plain language.",
-    icon: "📰",
+    icon: "globe",
     instructions: withWorkingStyle(`
 You summarise web pages for busy people.
 - Fetch the page the person links to (with Python's requests and BeautifulSoup) and read its main text, ignoring menus, cookie notices and advertisements.
@@ -68,7 +72,7 @@ You summarise web pages for busy people.
     id: "excel-report-builder",
     name: "Excel report builder",
     description: "Turns raw data into a tidy Excel report with summary tables and charts.",
-    icon: "📑",
+    icon: "spreadsheet",
     instructions: withWorkingStyle(`
 You build polished Excel reports (.xlsx) from raw data, using pandas and openpyxl.
 - Ask yourself what the reader needs first: a "Summary" sheet with the headline numbers, then one sheet per breakdown (by month, by region, by product …), then the cleaned raw data last.
@@ -86,7 +90,7 @@ You build polished Excel reports (.xlsx) from raw data, using pandas and openpyx
     id: "data-cleaner",
     name: "Data cleaner",
     description: "Fixes messy spreadsheets: duplicates, inconsistent spellings, dates and blanks.",
-    icon: "🧹",
+    icon: "sparkles",
     instructions: withWorkingStyle(`
 You clean messy tabular data so it can be analysed or imported elsewhere.
 - First inspect the file and report what is wrong, with counts: duplicate rows, empty cells per column, inconsistent spellings or capitalisation ("N.Y.", "new york", "NYC"), mixed date formats, numbers stored as text, stray spaces.
@@ -102,7 +106,7 @@ You clean messy tabular data so it can be analysed or imported elsewhere.
     id: "chart-maker",
     name: "Chart maker",
     description: "Makes clear, presentation-ready charts from your numbers or files.",
-    icon: "📈",
+    icon: "line-chart",
     instructions: withWorkingStyle(`
 You make clear, honest charts that can go straight into a presentation.
 - Pick the chart that fits the question: line for change over time, bar for comparing categories, stacked bar for parts of a whole over time, scatter for relationships. Avoid pie charts with more than five slices and avoid 3-D effects.
@@ -120,7 +124,7 @@ You make clear, honest charts that can go straight into a presentation.
     id: "python-tutor",
     name: "Python tutor",
     description: "Teaches Python step by step with small examples it runs for you.",
-    icon: "🐍",
+    icon: "code",
     instructions: withWorkingStyle(`
 You are a patient Python tutor for complete beginners (this template is the exception to "mention code only when asked": here code is the lesson).
 - Explain one idea at a time in everyday words before showing code, and keep examples under fifteen lines.
@@ -138,7 +142,7 @@ You are a patient Python tutor for complete beginners (this template is the exce
     id: "survey-results-analyst",
     name: "Survey results analyst",
     description: "Summarises survey exports: response counts, ratings, themes in open answers.",
-    icon: "🗳️",
+    icon: "clipboard",
     instructions: withWorkingStyle(`
 You analyse survey results exported from tools such as Google Forms, Typeform or SurveyMonkey (CSV or Excel).
 - Identify each question's type: single choice, multiple choice, rating scale, or free text. Report the number of responses and the response rate per question.
@@ -155,7 +159,7 @@ You analyse survey results exported from tools such as Google Forms, Typeform or
     id: "competitor-price-tracker",
     name: "Competitor price tracker",
     description: "Keeps a table of competitor prices and shows how they change over time.",
-    icon: "🏷️",
+    icon: "tag",
     instructions: withWorkingStyle(`
 You help a marketer track competitors' prices.
 - Keep one file, prices.csv, with the columns date, competitor, product, price, currency, source_url. Add new observations to it; never rewrite past rows.

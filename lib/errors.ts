@@ -28,9 +28,18 @@ export interface ErrorPayload {
   issues?: { path: string; message: string }[];
 }
 
+// The custom server and Next's route handlers load separate copies of this module, so an error
+// thrown by a service built in one is checked in the other: instanceof looks for this brand.
+const appErrorBrand = Symbol.for("agent-platform.AppError");
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly issues?: ErrorPayload["issues"];
+  readonly [appErrorBrand] = true;
+
+  static [Symbol.hasInstance](value: unknown): value is AppError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[appErrorBrand] === true;
+  }
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: ErrorPayload["issues"] }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -40,17 +49,19 @@ export class AppError extends Error {
   }
 
   get status(): number {
-    return errorCodes[this.code];
+    return httpStatusOf(this.code);
   }
 
   toPayload(): ErrorPayload {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
+    return toErrorPayload(this);
   }
 }
 
 /** Anything thrown becomes a payload; unexpected errors never leak their internals. */
 export function toErrorPayload(error: unknown): ErrorPayload {
-  if (error instanceof AppError) return error.toPayload();
+  if (error instanceof AppError) {
+    return error.issues ? { code: error.code, message: error.message, issues: error.issues } : { code: error.code, message: error.message };
+  }
   return { code: "internal", message: "Something went wrong on our side. Please try again in a moment." };
 }
 
@@ -71,4 +82,8 @@ export function errorMessageFor(payload: ErrorPayload): string {
   const advice = nextSteps[payload.code];
   if (!advice || payload.message === advice) return payload.message;
   return `${payload.message} ${advice}`;
+}
+
+export function httpStatusOf(code: string): number {
+  return (errorCodes as Record<string, number>)[code] ?? 500;
 }

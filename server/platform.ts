@@ -17,6 +17,8 @@ import { ConversationService } from "./conversations/conversation-service";
 import { createInMemoryRunEventLog } from "./conversations/run-event-log";
 import { findTurnImages } from "./conversations/turn-images";
 import { registerPlatformServices } from "./platform-services";
+import { onAgentDeleted } from "./agents/agent-deleted-hooks";
+import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
 import { createSocketAuthenticator } from "./auth/socket-authenticator";
@@ -73,6 +75,12 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     findTurnImages: (userId, agentId, sinceMs) => findTurnImages(runtime, userId, agentId, sinceMs),
     publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
   });
+  // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
+  const stopRemovingAgentFiles = onAgentDeleted(async (ownerId, agentId) => {
+    const workspace = await runtime.ensureWorkspace(ownerId);
+    const paths = agentPaths(agentId);
+    await runtime.exec(workspace, ["rm", "-rf", "--", paths.workdir, paths.claudeConfigDir], { timeoutMs: 60_000 });
+  });
   registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel });
 
   return {
@@ -109,6 +117,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     },
     shutdown: async () => {
       sweeper.stop();
+      stopRemovingAgentFiles();
       await runner.shutdown();
       await demoModel?.close();
       await store.close();

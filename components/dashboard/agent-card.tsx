@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useId } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import { Button, buttonClasses } from "@/components/ui/button";
-import { AgentIcon } from "./agent-icon";
+import { AgentIcon, type IconName } from "./agent-icon";
 import { AgentStatusBadge } from "./agent-status-badge";
 import { formatRelativeTime } from "./relative-time";
 
@@ -18,7 +18,7 @@ export function AgentCard({
   onDelete,
 }: {
   agent: AgentSummary;
-  icon?: string;
+  icon?: IconName;
   now: Date;
   busy: boolean;
   onEdit: () => void;
@@ -38,19 +38,21 @@ export function AgentCard({
       <div className="flex items-start gap-3">
         <AgentIcon icon={icon} name={agent.name} />
         <div className="min-w-0 flex-1">
-          <h2 id={nameId} className="truncate text-base leading-6 font-semibold text-ink">
+          <h2 id={nameId} className="line-clamp-2 text-base leading-6 font-semibold break-words text-ink">
             <Link href={chatHref} className="rounded-sm hover:text-accent hover:underline hover:underline-offset-2">
               {agent.name}
             </Link>
           </h2>
-          <p className="text-xs text-ink-muted">
-            Active{" "}
-            <time dateTime={agent.lastActivityAt} title={new Date(agent.lastActivityAt).toLocaleString()}>
-              {formatRelativeTime(agent.lastActivityAt, now)}
-            </time>
-          </p>
+          <div className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-ink-muted">
+            <AgentStatusBadge status={agent.status} />
+            <span>
+              Active{" "}
+              <time dateTime={agent.lastActivityAt} title={new Date(agent.lastActivityAt).toLocaleString()}>
+                {formatRelativeTime(agent.lastActivityAt, now)}
+              </time>
+            </span>
+          </div>
         </div>
-        <AgentStatusBadge status={agent.status} />
       </div>
 
       <p className="mt-3 line-clamp-3 flex-1 text-sm leading-relaxed text-ink-muted" data-testid="agent-description">

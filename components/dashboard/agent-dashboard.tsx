@@ -8,6 +8,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { AgentsStoreContext, createAgentsStore, useAgentsStore } from "@/stores/agents-store";
 import { AgentCard } from "./agent-card";
+import { LineIcon } from "./agent-icon";
 import { CreateAgentDialog, TemplatePicker, type CreateStep } from "./create-agent-dialog";
 import { DeleteAgentDialog } from "./delete-agent-dialog";
 import { EditAgentDialog } from "./edit-agent-dialog";
@@ -104,7 +105,7 @@ function DashboardView() {
             Search agents
           </label>
           <span aria-hidden className="pointer-events-none absolute top-1/2 left-3 -translate-y-1/2 text-ink-muted">
-            <SearchIcon />
+            <LineIcon name="search" className="h-4 w-4" />
           </span>
           <Input
             id="agent-search"
@@ -126,10 +127,9 @@ function DashboardView() {
         <LoadError error={listError} onRetry={() => void loadAgents()} />
       ) : hasNoAgentsAtAll ? (
         <EmptyState
-          icon="✨"
+          icon={<LineIcon name="sparkles" className="h-6 w-6 text-accent" />}
           title="Create your first agent"
           description="Pick a template below to get an agent that already knows its job (analysing a spreadsheet, summarising a web page, making a chart), or start from a blank agent. You can change everything later."
-          className="text-left sm:text-center"
         >
           <div className="text-left">
             <TemplatePicker onBlank={() => setCreateStep("blank")} onCreated={() => undefined} />
@@ -137,7 +137,7 @@ function DashboardView() {
         </EmptyState>
       ) : agents.length === 0 ? (
         <EmptyState
-          icon="🔍"
+          icon={<LineIcon name="search" className="h-6 w-6 text-ink-muted" />}
           title={`No agents match “${query.trim()}”`}
           description="Search looks at names and descriptions. Try another word, or clear the search to see all your agents."
         >
@@ -251,13 +251,4 @@ function useNow(intervalMs: number): Date {
     return () => clearInterval(timer);
   }, [intervalMs]);
   return now;
-}
-
-function SearchIcon() {
-  return (
-    <svg width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round">
-      <circle cx="7" cy="7" r="4.5" />
-      <path d="M10.5 10.5 14 14" />
-    </svg>
-  );
 }

@@ -121,7 +121,7 @@ export function AgentForm({
         value={values.instructions}
         onChange={update("instructions")}
         maxLength={50_000}
-        rows={9}
+        rows={7}
         hint="Tell the agent what to do and how, as you would brief a new colleague: its job, the files it works with, how to present results."
         error={fieldError("instructions")}
       />
@@ -142,7 +142,8 @@ export function AgentForm({
         </div>
       ) : null}
 
-      <div className="flex flex-col-reverse gap-2 pt-1 sm:flex-row sm:justify-end">
+      {/* Kept in view while a long form scrolls inside the dialog. */}
+      <div className="sticky bottom-0 -mx-5 -mb-5 flex flex-col-reverse gap-2 border-t border-border bg-surface px-5 py-3 sm:-mx-6 sm:-mb-6 sm:flex-row sm:justify-end sm:px-6">
         <Button variant="secondary" onClick={onCancel} disabled={submitting}>
           Cancel
         </Button>

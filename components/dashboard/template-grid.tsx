@@ -2,7 +2,7 @@
 
 import { useId } from "react";
 import type { AgentTemplate } from "@/lib/agent-templates";
-import { AgentIcon } from "./agent-icon";
+import { AgentIcon, type IconName } from "./agent-icon";
 
 /** Templates as large buttons: choosing one creates the agent. The blank option sits last. */
 export function TemplateGrid({
@@ -35,7 +35,7 @@ export function TemplateGrid({
       ))}
       <li className="flex">
         <TemplateButton
-          icon="＋"
+          icon="plus"
           name="Blank agent"
           description="Start from scratch and write its instructions yourself."
           pending={false}
@@ -57,7 +57,7 @@ function TemplateButton({
   dashed = false,
   onClick,
 }: {
-  icon: string;
+  icon: IconName;
   name: string;
   description: string;
   pending: boolean;
@@ -79,7 +79,7 @@ function TemplateButton({
         dashed ? "border-dashed border-border" : "border-border"
       }`}
     >
-      <AgentIcon icon={icon} name={name} />
+      <AgentIcon icon={icon} name={name} muted={dashed} />
       <span className="min-w-0">
         <span id={nameId} className="block text-sm font-semibold text-ink">
           {name}

@@ -57,7 +57,8 @@ interface ActiveTurn {
 
 /** Settings that are fixed for a CLI process's life; a turn asking for others needs a new process. */
 export function sessionFingerprint(settings: CliSessionSettings): string {
-  return JSON.stringify([settings.userId, settings.agentId, settings.claudeSessionId, settings.instructions ?? null, settings.model ?? null, settings.maxTurns ?? null]);
+  const { userId, agentId, claudeSessionId, instructions, model, maxTurns } = settings;
+  return JSON.stringify([userId, agentId, claudeSessionId, instructions ?? null, model ?? null, maxTurns ?? null]);
 }
 
 /**
@@ -260,7 +261,9 @@ export class ClaudeCliSession {
     this.turn = undefined;
     if (turn.forceTimer) clearTimeout(turn.forceTimer);
     // An error the CLI reported was already delivered; one the session detected is delivered here.
-    if (outcome.error && outcome.error !== turn.error) emitSafely(turn.onEvent, { type: "error", code: outcome.error.code, message: outcome.error.message });
+    if (outcome.error && outcome.error !== turn.error) {
+      emitSafely(turn.onEvent, { type: "error", code: outcome.error.code, message: outcome.error.message });
+    }
     if (outcome.result) emitSafely(turn.onEvent, outcome.result);
     turn.resolve(outcome);
   }

@@ -212,7 +212,11 @@ export class ClaudeRunner {
     return next;
   }
 
-  private async reusableSession(conversationId: string, settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<ClaudeCliSession | undefined> {
+  private async reusableSession(
+    conversationId: string,
+    settings: CliSessionSettings,
+    workspace: WorkspaceHandle,
+  ): Promise<ClaudeCliSession | undefined> {
     const session = this.sessions.get(conversationId);
     if (!session) return undefined;
     const sameProcessWorld = session.workspace.id === workspace.id && session.workspace.generation === workspace.generation;
@@ -288,7 +292,9 @@ export class ClaudeRunner {
     timing: { workspaceMs: number; firstEventAt: number | null; startedAt: number },
   ): TurnOutcome {
     const appError =
-      error instanceof AppError ? error : new AppError("workspace_unavailable", "The workspace could not be prepared for the agent.", { cause: error });
+      error instanceof AppError
+        ? error
+        : new AppError("workspace_unavailable", "The workspace could not be prepared for the agent.", { cause: error });
     logger.warn({ err: error }, "agent turn could not start");
     emit({ type: "error", code: appError.code, message: appError.message });
     return {

@@ -1,4 +1,3 @@
 export { ClaudeRunner, claudeRunnerOptionsFromConfig, type AgentTurnRequest, type ClaudeRunnerOptions, type TurnOutcome } from "./claude-runner";
 export { claudeCredentialsFromConfig, toContainerUrl, type ClaudeCredentials } from "./claude-environment";
 export { createClaudeEventMapper, type ClaudeEventMapper } from "./claude-event-mapper";
-export { createAgentExecution, type AgentExecution } from "./agent-execution";

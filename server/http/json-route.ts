@@ -1,11 +1,11 @@
 import type { z } from "zod";
-import { AppError, toErrorPayload } from "../../lib/errors";
+import { AppError, httpStatusOf, toErrorPayload } from "../../lib/errors";
 import { logger } from "../logger";
 
 /** A JSON error body with the status its code maps to; unexpected errors are logged, not leaked. */
 export function errorResponse(error: unknown): Response {
   if (!(error instanceof AppError)) logger.error({ err: error }, "request failed");
-  const status = error instanceof AppError ? error.status : 500;
+  const status = error instanceof AppError ? httpStatusOf(error.code) : 500;
   return Response.json({ error: toErrorPayload(error) }, { status, headers: { "cache-control": "no-store" } });
 }
 

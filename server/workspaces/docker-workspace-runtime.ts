@@ -190,7 +190,8 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     this.pendingEnsures.delete(userId);
     return this.serialize(userId, async () => {
       try {
-        await withDockerRetry("stop the workspace", () => this.docker.getContainer(workspaceContainerName(userId)).stop({ t: 5 }), this.options.retry);
+        const container = this.docker.getContainer(workspaceContainerName(userId));
+        await withDockerRetry("stop the workspace", () => container.stop({ t: 5 }), this.options.retry);
       } catch (error) {
         // 304: already stopped; 404: nothing to stop.
         if (dockerStatusCode(error) !== 304 && dockerStatusCode(error) !== 404) throw error;

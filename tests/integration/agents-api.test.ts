@@ -31,6 +31,8 @@ let alice: string;
 let bob: string;
 
 beforeAll(async () => {
+  // Sign-in reads its secret from here, else it would create one in the repository's data/.
+  process.env.AUTH_SECRET ??= "agents-api-test-secret-0123456789abcdef";
   directory = mkdtempSync(path.join(tmpdir(), "agents-api-"));
   store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
   const conversations = { activeRunId: (id: string) => (runningConversationIds.has(id) ? "run-1" : null) } as unknown as ConversationService;

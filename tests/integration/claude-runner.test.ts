@@ -158,8 +158,9 @@ describe("Claude runner with the real CLI", () => {
     expect(environment).not.toContain(process.cwd());
   });
 
-  it("keeps what the agent writes in its folder, across re-creating the container", async () => {
+  it("keeps the agent's files and the conversation across re-creating the container", async () => {
     const chat = conversation("files", "writer", "files");
+    expect((await turn(chat, "compute the sum of 1 to 100 in Python")).toolOutputs).toEqual(["5050"]);
     const written = await turn(chat, "create a file named hello.txt with content Hello from the agent");
     expect(written.outcome.status).toBe("completed");
     const workspace = await runtime.ensureWorkspace(chat.userId);
@@ -173,6 +174,8 @@ describe("Claude runner with the real CLI", () => {
     const read = await turn(chat, "read hello.txt");
     expect(read.outcome.status).toBe("completed");
     expect(read.text).toContain("Hello from the agent");
+    // The transcript lives on the volume too, so the new container's CLI resumes with the history.
+    expect((await turn(chat, "now only the even numbers")).toolOutputs).toEqual(["2550"]);
   });
 
   it("does not let one user's agent see another user's files", async () => {

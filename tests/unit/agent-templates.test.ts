@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentTemplates, findAgentTemplate } from "@/lib/agent-templates";
+import { agentIconNames, agentTemplates, findAgentTemplate } from "@/lib/agent-templates";
 import { agentConfigSchema, recordIdSchema } from "@/lib/records";
 import { BUILT_IN_SCRIPTS, type ScriptContext } from "@/server/model-stand-in";
 
@@ -25,7 +25,7 @@ describe("agent templates", () => {
 
   it.each(agentTemplates.map((template) => [template.name, template] as const))("%s makes a valid agent", (_name, template) => {
     expect(agentConfigSchema.safeParse({ ...template, model: "claude-sonnet-4-5" }).success).toBe(true);
-    expect(template.icon.length).toBeGreaterThan(0);
+    expect(agentIconNames).toContain(template.icon);
     expect(template.instructions.length).toBeGreaterThan(300);
     expect(template.suggestedPrompts.length).toBeGreaterThanOrEqual(2);
     expect(template.suggestedPrompts.length).toBeLessThanOrEqual(3);

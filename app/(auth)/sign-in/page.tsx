@@ -54,7 +54,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
               "You're using a guest session. Continue with Google to keep your agents, conversations and files in your own account."
             ) : (
               <>
-                You're using a guest session.{" "}
+                You’re using a guest session.{" "}
                 <Link href={callbackUrl} className="font-medium text-accent underline-offset-2 hover:underline">
                   Continue
                 </Link>
@@ -64,7 +64,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
         ) : null}
         {signedInAs?.type === "google" ? (
           <p className="mt-5 rounded-md border border-border bg-surface-muted px-3 py-2 text-sm text-ink-muted">
-            You're signed in as {signedInAs.name ?? signedInAs.email}.{" "}
+            You’re signed in as {signedInAs.name ?? signedInAs.email}.{" "}
             <Link href={callbackUrl} className="font-medium text-accent underline-offset-2 hover:underline">
               Continue
             </Link>

@@ -1,0 +1,41 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** What a person does on an agent's page: chat, watch the agent work, look at its files. */
+export class AgentChatPage {
+  constructor(private readonly page: Page) {}
+
+  input(): Locator {
+    return this.page.getByLabel("Message the agent");
+  }
+
+  messages(): Locator {
+    return this.page.getByTestId("message-list");
+  }
+
+  assistantMessages(): Locator {
+    return this.page.getByTestId("assistant-message");
+  }
+
+  lastReply(): Locator {
+    return this.assistantMessages().last();
+  }
+
+  async send(text: string): Promise<void> {
+    await this.input().fill(text);
+    await this.input().press("Enter");
+  }
+
+  /** Waits until the latest reply is no longer streaming, and returns its status. */
+  async waitForReply(timeout = 120_000): Promise<string | null> {
+    await expect(this.lastReply()).not.toHaveAttribute("data-status", "streaming", { timeout });
+    return this.lastReply().getAttribute("data-status");
+  }
+
+  toolCalls(): Locator {
+    return this.lastReply().getByTestId("tool-call");
+  }
+
+  conversations(): Locator {
+    return this.page.getByTestId("conversation-list").getByRole("listitem");
+  }
+}
