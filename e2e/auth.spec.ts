@@ -17,6 +17,7 @@ test.describe("signing in", () => {
     await expect(new UserMenu(page).name()).toHaveText(testIdentity.name);
     // The socket handshake accepted the same session cookie.
     await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+    await page.screenshot({ path: "test-results/screenshots/signed-in-with-google.png" });
   });
 
   test("a guest starts without an account, and signing out ends the session", async ({ page }) => {
