@@ -1,8 +1,9 @@
 import { expect, test } from "@playwright/test";
+import { signInAsGuest } from "./support/auth-pages";
 
 test.describe("application shell", () => {
   test("a person opening / sees the shell and a live connection", async ({ page }) => {
-    await page.goto("/");
+    await signInAsGuest(page);
     await expect(page.getByRole("link", { name: "AgentDesk" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "Your agents" })).toBeVisible();
 
@@ -13,7 +14,7 @@ test.describe("application shell", () => {
   });
 
   test("the connection state shows reconnecting when the network drops and recovers by itself", async ({ page, context }) => {
-    await page.goto("/");
+    await signInAsGuest(page);
     const connection = page.getByTestId("connection-status");
     await expect(connection).toHaveAttribute("data-status", "connected");
 

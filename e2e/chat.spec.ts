@@ -30,15 +30,17 @@ test.describe("chatting with an agent", () => {
     await expect(chart).toBeVisible();
     expect(await chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
     await expect(chat.lastReply().getByTestId("reply-usage")).toContainText("tokens");
+    await expect(chat.lastReply()).not.toContainText("system-reminder");
     await page.screenshot({ path: "test-results/screenshots/chat.png", fullPage: true });
 
     // The chart is a file in the agent's folder, and downloads as a real PNG.
     await page.getByRole("button", { name: "Files" }).click();
     const filesPanel = page.getByRole("complementary", { name: "Files" });
-    await expect(filesPanel.getByText("chart.png").first()).toBeVisible();
+    await filesPanel.getByRole("button", { name: /chart\.png/ }).click();
+    await expect(filesPanel.getByTestId("file-details")).toContainText("chart.png");
     await page.screenshot({ path: "test-results/screenshots/files.png", fullPage: true });
     const downloadStarted = page.waitForEvent("download");
-    await filesPanel.getByRole("link", { name: /download chart\.png/i }).first().click();
+    await filesPanel.getByTestId("file-details").getByRole("link", { name: "Download", exact: true }).click();
     const download = await downloadStarted;
     const bytes = readFileSync((await download.path())!);
     expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

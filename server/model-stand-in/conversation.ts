@@ -129,7 +129,7 @@ export function buildScriptContext(request: MessagesRequest): ScriptContext {
     cwd: findWorkingDirectory(request),
     stepIndex,
     toolResults,
-    lastToolResult: truncate(last?.text ?? "", MAX_QUOTED_RESULT_CHARS),
+    lastToolResult: truncate(withoutSystemReminders(last?.text ?? ""), MAX_QUOTED_RESULT_CHARS),
     lastToolResultIsError: last?.isError ?? false,
   };
 }
@@ -248,4 +248,9 @@ function limitToBudget(reply: PlannedReply, maxTokens: number): PlannedReply {
 
 export function requestInputTokens(request: Pick<MessagesRequest, "system" | "messages" | "tools">): number {
   return estimateTokens(JSON.stringify([request.system ?? "", request.messages, request.tools ?? []]));
+}
+
+/** The CLI appends its own <system-reminder> notes to tool results; a reply quotes only what the tool printed. */
+export function withoutSystemReminders(text: string): string {
+  return text.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, "").trim();
 }

@@ -93,7 +93,14 @@ export function messagePage(options: MessagePage | undefined): { afterSeq: numbe
 
 export function buildUser(input: unknown, now: Date): User {
   const data = parseInput(newUserSchema, input, "user");
-  return checked(userSchema, { ...data, id: newId(), createdAt: now.toISOString() });
+  const id = data.type === "guest" ? guestUserId(now) : newId();
+  return checked(userSchema, { ...data, id, createdAt: now.toISOString() });
+}
+
+/** The original platform's guest ids (guest-YYYYMMDD-…), with enough randomness to stay unguessable. */
+export function guestUserId(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, "");
+  return `guest-${day}-${randomBytes(9).toString("base64url")}`;
 }
 
 export function applyUserPatch(user: User, patch: unknown): User {

@@ -437,3 +437,10 @@ describe("stream helpers", () => {
     expect(parts.length).toBe(4);
   });
 });
+
+describe("quoting tool results", () => {
+  it("leaves out the reminders the CLI appends to a tool's output", async () => {
+    const { withoutSystemReminders } = await import("../../server/model-stand-in/conversation");
+    expect(withoutSystemReminders("5050\n<system-reminder>\n<total_tokens>1 left</total_tokens>\n</system-reminder>")).toBe("5050");
+  });
+});

@@ -39,3 +39,15 @@ describe("record rules shared by the store adapters", () => {
     expect(applyRunPatch(run, { costUsd: 0.01 }, at("2026-01-01T00:00:01Z")).finishedAt).toBeUndefined();
   });
 });
+
+describe("guest user ids", () => {
+  it("keep the original guest-YYYYMMDD- form and differ every time", async () => {
+    const { buildUser } = await import("../../server/store/record-rules");
+    const now = new Date("2026-11-25T10:00:00Z");
+    const first = buildUser({ type: "guest" }, now);
+    const second = buildUser({ type: "guest" }, now);
+    expect(first.id).toMatch(/^guest-20261125-[A-Za-z0-9_-]{12}$/);
+    expect(second.id).not.toBe(first.id);
+    expect(buildUser({ type: "google", email: "ada@example.com" }, now).id).not.toMatch(/^guest-/);
+  });
+});
