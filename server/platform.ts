@@ -18,6 +18,8 @@ import { createInMemoryRunEventLog } from "./conversations/run-event-log";
 import { findTurnImages } from "./conversations/turn-images";
 import { registerPlatformServices } from "./platform-services";
 import { onAgentDeleted } from "./agents/agent-deleted-hooks";
+import { onUserMerged } from "./auth/user-merge-hooks";
+import { moveWorkspaceFiles } from "./workspaces/workspace-merge";
 import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
@@ -81,6 +83,9 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     const paths = agentPaths(agentId);
     await runtime.exec(workspace, ["rm", "-rf", "--", paths.workdir, paths.claudeConfigDir], { timeoutMs: 60_000 });
   });
+  const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
+    moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId).then(() => undefined),
+  );
   registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel });
 
   return {
@@ -118,6 +123,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     shutdown: async () => {
       sweeper.stop();
       stopRemovingAgentFiles();
+      stopMovingGuestFiles();
       await runner.shutdown();
       await demoModel?.close();
       await store.close();

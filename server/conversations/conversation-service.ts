@@ -14,6 +14,8 @@ import type { TurnImage } from "./turn-images";
 export interface AgentTurnRunner {
   runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void): Promise<TurnOutcome>;
   interruptTurn(conversationId: string): Promise<boolean>;
+  /** Starts the conversation's CLI ahead of the first message, so that message needs no start-up. */
+  prewarmConversation?(request: Omit<AgentTurnRequest, "prompt">): Promise<void>;
 }
 
 export interface ActingUser {
@@ -179,7 +181,8 @@ export class ConversationService {
   }
 
   async follow(user: ActingUser, conversationId: string, afterSeq: number, deliver: (envelope: RunEventEnvelope) => void): Promise<FollowAckData> {
-    await this.conversationForOwner(user, conversationId);
+    const conversation = await this.conversationForOwner(user, conversationId);
+    if (!this.activeRuns.has(conversationId)) void this.prewarm(conversation);
     const missed = this.options.eventLog.since(conversationId, afterSeq);
     for (const envelope of missed) deliver(envelope);
     return { activeRunId: this.activeRunId(conversationId), replayed: missed.length, lastSeq: this.options.eventLog.lastSeq(conversationId) };
@@ -193,6 +196,24 @@ export class ConversationService {
   /** Resolves when every run in progress has ended (used by shutdown and tests). */
   async settled(): Promise<void> {
     await Promise.all([...this.activeRuns.values()].map((active) => active.done));
+  }
+
+  /** Someone opened the conversation: they are likely to type next, so the CLI starts now. */
+  private async prewarm(conversation: Conversation): Promise<void> {
+    if (!this.options.runner.prewarmConversation) return;
+    try {
+      const agent = await this.options.store.getAgent(conversation.agentId);
+      await this.options.runner.prewarmConversation({
+        userId: conversation.ownerId,
+        agentId: agent.id,
+        conversationId: conversation.id,
+        claudeSessionId: conversation.claudeSessionId,
+        instructions: agent.instructions || undefined,
+        model: agent.model || this.options.defaultModel,
+      });
+    } catch (error) {
+      logger.warn({ err: error, conversationId: conversation.id }, "could not prepare the conversation's CLI");
+    }
   }
 
   private publish(conversationId: string, runId: string, event: RunEventEnvelope["event"]): RunEventEnvelope {
