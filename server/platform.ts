@@ -16,6 +16,7 @@ import { ClaudeRunner, claudeRunnerOptionsFromConfig } from "./claude/claude-run
 import { ConversationService } from "./conversations/conversation-service";
 import { createInMemoryRunEventLog } from "./conversations/run-event-log";
 import { findTurnImages } from "./conversations/turn-images";
+import { recoverInterruptedRuns } from "./conversations/run-recovery";
 import { registerPlatformServices } from "./platform-services";
 import { onAgentDeleted } from "./agents/agent-deleted-hooks";
 import { onUserMerged } from "./auth/user-merge-hooks";
@@ -55,6 +56,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
   getAuthConfig();
   const store = await createStore(storeConfigOf(config));
+  await recoverInterruptedRuns(store);
   const activity = new WorkspaceActivity();
   const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity));
   const runner = new ClaudeRunner(claudeRunnerOptionsFromConfig(config, runtime, activity));

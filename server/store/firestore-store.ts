@@ -390,6 +390,10 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       return list(runSchema, runs.where("agentId", "==", agentId).orderBy("startedAt", "desc").limit(pageLimit(listOptions)));
     },
 
+    async listUnfinishedRuns(listOptions) {
+      return list(runSchema, runs.where("status", "==", "running").orderBy("startedAt", "asc").limit(pageLimit(listOptions)));
+    },
+
     async addAgentVersion(input) {
       const agentVersion = buildAgentVersion(input, now());
       return db.runTransaction(async (tx) => {

@@ -172,10 +172,16 @@ export function applyAgentPatch(agent: Agent, patch: unknown, expectedVersion: n
       `This agent was changed elsewhere (now version ${agent.version}, your edit is from version ${expectedVersion}). Reload it and apply your edit again.`,
     );
   }
-  const next: Agent = { ...agent, ...data };
-  if (next.visibility === "private") delete next.shareToken;
-  else next.shareToken ??= newId();
-  const compared = ["name", "description", "instructions", "model", "visibility", "shareToken"] as const;
+  const { sharedConversationId, ...fields } = data;
+  const next: Agent = { ...agent, ...fields };
+  if (sharedConversationId === null) delete next.sharedConversationId;
+  else if (sharedConversationId !== undefined) next.sharedConversationId = sharedConversationId;
+  // Re-sharing is a fresh decision: a new link, and no transcript until one is chosen again.
+  if (next.visibility === "private") {
+    delete next.shareToken;
+    delete next.sharedConversationId;
+  } else next.shareToken ??= newId();
+  const compared = ["name", "description", "instructions", "model", "visibility", "shareToken", "sharedConversationId"] as const;
   if (compared.every((key) => next[key] === agent[key])) return agent;
   const at = now.toISOString();
   return checked(agentSchema, { ...next, version: agent.version + 1, updatedAt: at, lastActivityAt: at });

@@ -146,6 +146,9 @@ const migrations = [
   CREATE INDEX runs_agent_started ON runs (agent_id, started_at DESC, id DESC);
   CREATE INDEX runs_owner ON runs (owner_id);
   `,
+  `
+  ALTER TABLE agents ADD COLUMN shared_conversation_id TEXT;
+  `,
 ];
 
 type Row = Record<string, unknown>;
@@ -456,6 +459,10 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
 
     async listRunsByAgent(agentId, listOptions) {
       return many(runs, "WHERE agent_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", agentId, pageLimit(listOptions));
+    },
+
+    async listUnfinishedRuns(listOptions) {
+      return many(runs, "WHERE status = 'running' ORDER BY started_at ASC, id ASC LIMIT ?", pageLimit(listOptions));
     },
 
     async addAgentVersion(input) {

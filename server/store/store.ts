@@ -104,6 +104,8 @@ export interface PlatformStore {
   /** By startedAt, newest first. */
   listRunsByConversation(conversationId: string, options?: ListOptions): Promise<Run[]>;
   listRunsByAgent(agentId: string, options?: ListOptions): Promise<Run[]>;
+  /** Runs still marked running, oldest first: after a restart these are the ones that were cut off. */
+  listUnfinishedRuns(options?: ListOptions): Promise<Run[]>;
 
   /** Throws not_found for a missing agent, conflict when that version is already recorded. */
   addAgentVersion(input: NewAgentVersion): Promise<AgentVersion>;

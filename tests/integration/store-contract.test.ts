@@ -489,6 +489,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect((await store.listRunsByAgent(agent.id, { limit: 1 })).map((run) => run.id)).toEqual([third.id]);
         await rejectsWith(store.getRun("missing"), "not_found");
       });
+
+      it("lists the runs still marked running, oldest first", async () => {
+        const { user, agent, conversation } = await conversationWithAgent();
+        const older = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "chat" });
+        clock.advance(1_000);
+        const done = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "chat" });
+        await store.updateRun(done.id, { status: "complete" });
+        clock.advance(1_000);
+        const newer = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "schedule" });
+        expect((await store.listUnfinishedRuns()).map((run) => run.id)).toEqual([older.id, newer.id]);
+        expect((await store.listUnfinishedRuns({ limit: 1 })).map((run) => run.id)).toEqual([older.id]);
+      });
     });
   });
 }
