@@ -144,6 +144,8 @@ describe("chat over the socket, on the real container and CLI", () => {
     expect(send).toMatchObject({ ok: false, error: { code: "not_found" } });
     const follow = await socket.emitWithAck("conversation:follow", { conversationId: theirs.id, afterSeq: -1 });
     expect(follow).toMatchObject({ ok: false, error: { code: "not_found" } });
+    const stop = await socket.emitWithAck("conversation:stop", { conversationId: theirs.id });
+    expect(stop).toMatchObject({ ok: false, error: { code: "not_found" } });
     expect(await store.listMessages(theirs.id)).toEqual([]);
     socket.disconnect();
   });
