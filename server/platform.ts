@@ -1,4 +1,5 @@
 import Docker from "dockerode";
+import { setTimeout as delay } from "node:timers/promises";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
@@ -127,6 +128,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       stopRemovingAgentFiles();
       stopMovingGuestFiles();
       await runner.shutdown();
+      // Ended runs store their replies (interrupted) before the store closes.
+      await Promise.race([conversations.settled(), delay(3_000)]);
       await demoModel?.close();
       await store.close();
     },

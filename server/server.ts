@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import next from "next";
 import { loadConfig, ConfigError } from "./config";
 import { logger } from "./logger";
@@ -52,12 +53,18 @@ async function main() {
       process.exit(1);
     }, shutdownGraceMs).unref();
 
-    httpServer.close();
+    // Stop accepting; the callback fires once in-flight requests have finished.
+    const drained = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     io.emit("platform:notice", { kind: "shutting_down", message: "The platform is restarting. You'll be reconnected automatically." });
     void (async () => {
-      await platform.shutdown().catch((error: unknown) => logger.error({ err: error }, "platform shutdown failed"));
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      // Let the notice reach the clients before their connections close.
+      await delay(250);
+      io.disconnectSockets(true);
+      httpServer.closeIdleConnections();
+      await Promise.race([drained, delay(5_000)]);
       httpServer.closeAllConnections();
+      // Runs in flight end (their replies are stored as interrupted), then the store closes.
+      await platform.shutdown().catch((error: unknown) => logger.error({ err: error }, "platform shutdown failed"));
       await nextApp.close?.().catch(() => undefined);
       logger.info("stopped");
       process.exit(0);

@@ -237,6 +237,25 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(createdShared.shareToken).toBeDefined();
       });
 
+      it("keeps the shared conversation until cleared, and drops it with the link when private", async () => {
+        const { agent, conversation } = await conversationWithAgent();
+        const shared = await store.updateAgent(agent.id, { visibility: "link", sharedConversationId: conversation.id }, agent.version);
+        expect(shared.sharedConversationId).toBe(conversation.id);
+        expect(await store.getAgent(agent.id)).toEqual(shared);
+        expect(await store.findAgentByShareToken(shared.shareToken!)).toEqual(shared);
+
+        const renamed = await store.updateAgent(agent.id, { name: "Renamed" }, shared.version);
+        expect(renamed.sharedConversationId).toBe(conversation.id);
+        const cleared = await store.updateAgent(agent.id, { sharedConversationId: null }, renamed.version);
+        expect(cleared.sharedConversationId).toBeUndefined();
+        expect(await store.getAgent(agent.id)).toEqual(cleared);
+
+        const again = await store.updateAgent(agent.id, { sharedConversationId: conversation.id }, cleared.version);
+        const hidden = await store.updateAgent(agent.id, { visibility: "private" }, again.version);
+        expect(hidden.sharedConversationId).toBeUndefined();
+        expect(await store.getAgent(agent.id)).toEqual(hidden);
+      });
+
       it("records and reads versions of an agent", async () => {
         const agent = await agentOf((await owner()).id);
         const config = { name: agent.name, description: agent.description, instructions: agent.instructions, model: agent.model };

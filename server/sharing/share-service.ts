@@ -1,0 +1,170 @@
+import type { AgentSummary } from "../../lib/agent-api";
+import { AppError } from "../../lib/errors";
+import { agentConfigOf, recordIdSchema, type Agent, type ContentBlock, type Message } from "../../lib/records";
+import {
+  sharePath,
+  updateSharingBodySchema,
+  type SharedAgent,
+  type SharedMessage,
+  type SharedTranscript,
+  type SharingResponse,
+  type UpdateSharingBody,
+} from "../../lib/share-api";
+import { copyName, getAgent } from "../agents/agent-service";
+import { getAuthConfig } from "../auth/auth-config";
+import type { ActingUser } from "../conversations/conversation-service";
+import { getPlatformServices } from "../platform-services";
+
+/**
+ * Sharing an agent by link: the owner's controls, the read-only view anyone with the link gets,
+ * and "Use this agent", which copies it into the visitor's own account. The REST routes and the
+ * share page call these same functions. A revoked or unknown link answers not_found, so a link
+ * says nothing about whether it ever worked.
+ */
+
+// One page of the store's messages: enough for any transcript worth sharing.
+const maxSharedMessages = 500;
+
+export function linkNotFound(): AppError {
+  return new AppError("not_found", "This link was revoked by its owner, or it never existed.");
+}
+
+// ── The owner's controls ─────────────────────────────────────────────────────────────────────────
+
+/** `origin` is the site's public origin (AUTH_URL, else the request's), for the link to hand out. */
+export async function getSharing(user: ActingUser, agentId: string, origin: string): Promise<SharingResponse> {
+  const agent = await getAgent(user, agentId);
+  return { agent, shareUrl: shareUrlOf(agent, origin) };
+}
+
+export async function updateSharing(user: ActingUser, agentId: string, body: UpdateSharingBody, origin: string): Promise<SharingResponse> {
+  const parsed = updateSharingBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
+    throw new AppError("bad_request", `Invalid sharing: ${issues.map((issue) => `${issue.path} ${issue.message}`).join("; ")}`, { issues });
+  }
+  const { visibility, sharedConversationId, expectedVersion } = parsed.data;
+  const { store } = getPlatformServices();
+  const before = await getAgent(user, agentId);
+  if (visibility !== "private" && sharedConversationId) await assertShareableConversation(before, sharedConversationId);
+
+  const after = await store.updateAgent(before.id, { visibility, sharedConversationId }, expectedVersion).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "conflict") {
+      throw new AppError("conflict", "This agent was changed somewhere else (another tab or window). Close this window and open Share again.");
+    }
+    throw error;
+  });
+  // Every version of an agent has its snapshot (agent-service does the same for edits), so a
+  // sharing change records one too: the config is unchanged, the history stays without gaps.
+  if (after.version !== before.version) {
+    await store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId });
+  }
+  return { agent: { ...after, status: before.status }, shareUrl: shareUrlOf(after, origin) };
+}
+
+/** Only the owner's own chats with this agent: never a visitor's, never another agent's. */
+async function assertShareableConversation(agent: Agent, conversationId: string): Promise<void> {
+  const notShareable = () =>
+    new AppError("bad_request", "That conversation can't be shared: choose one of your own conversations with this agent.", {
+      issues: [{ path: "sharedConversationId", message: "is not one of your conversations with this agent" }],
+    });
+  const conversation = await getPlatformServices()
+    .store.getConversation(conversationId)
+    .catch((error: unknown) => {
+      throw error instanceof AppError && error.code === "not_found" ? notShareable() : error;
+    });
+  if (conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) throw notShareable();
+}
+
+/** AUTH_URL when set (behind a proxy the request's own URL may name an internal host), else the request's. */
+export function publicOriginOf(request: Request): string {
+  return getAuthConfig().url?.origin ?? new URL(request.url).origin;
+}
+
+function shareUrlOf(agent: Agent, origin: string): string | null {
+  return agent.visibility !== "private" && agent.shareToken ? new URL(sharePath(agent.shareToken), origin).href : null;
+}
+
+// ── What anyone with the link sees ───────────────────────────────────────────────────────────────
+
+export async function getSharedAgent(shareToken: string): Promise<SharedAgent> {
+  const agent = await sharedAgentByToken(shareToken);
+  return {
+    ...agentConfigOf(agent),
+    visibility: agent.visibility === "public" ? "public" : "link",
+    transcript: await sharedTranscriptOf(agent),
+  };
+}
+
+async function sharedAgentByToken(shareToken: string): Promise<Agent> {
+  if (!recordIdSchema.safeParse(shareToken).success) throw linkNotFound();
+  const agent = await getPlatformServices().store.findAgentByShareToken(shareToken);
+  if (!agent || agent.visibility === "private") throw linkNotFound();
+  return agent;
+}
+
+async function sharedTranscriptOf(agent: Agent): Promise<SharedTranscript | null> {
+  if (!agent.sharedConversationId) return null;
+  const { store } = getPlatformServices();
+  // The chosen conversation may have been deleted since: then the page shows no transcript.
+  const conversation = await store.getConversation(agent.sharedConversationId).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  });
+  if (!conversation || conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) return null;
+  const messages = await store.listMessages(conversation.id, { limit: maxSharedMessages });
+  return {
+    title: conversation.title,
+    // A reply still being written is not part of the record yet.
+    messages: messages.filter((message) => message.status !== "streaming").map(toSharedMessage),
+    truncated: conversation.lastSeq > maxSharedMessages,
+  };
+}
+
+function toSharedMessage(message: Message): SharedMessage {
+  return {
+    id: message.id,
+    seq: message.seq,
+    role: message.role,
+    content: message.content.flatMap(toSharedBlock),
+    status: message.status,
+    createdAt: message.createdAt,
+  };
+}
+
+// Files stay in the owner's workspace (the files API is owner-only): an image keeps only its
+// name, for a placeholder, and attachments are left out.
+function toSharedBlock(block: ContentBlock): ContentBlock[] {
+  if (block.type === "image") return [{ type: "image", path: block.path.split("/").pop() || "image", mimeType: block.mimeType }];
+  if (block.type === "file") return [];
+  return [block];
+}
+
+// ── Use this agent ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A new private agent of the visitor's with the shared agent's configuration. It is theirs like
+ * any other, so it runs in their own workspace; nothing of the owner's (files, chats) comes along.
+ */
+export async function copySharedAgent(user: ActingUser, shareToken: string): Promise<AgentSummary> {
+  const source = await sharedAgentByToken(shareToken);
+  const { store } = getPlatformServices();
+  const copy = await store.createAgent({
+    ownerId: user.userId,
+    // Someone copying their own agent needs to tell the two apart.
+    name: source.ownerId === user.userId ? copyName(source.name) : source.name,
+    description: source.description,
+    instructions: source.instructions,
+    model: source.model,
+    templateId: source.templateId,
+    copiedFrom: source.id,
+  });
+  try {
+    await store.addAgentVersion({ agentId: copy.id, version: copy.version, config: agentConfigOf(copy), createdBy: user.userId });
+  } catch (error) {
+    // An agent without its first version would have no history to restore: take it back.
+    await store.deleteAgent(copy.id).catch(() => undefined);
+    throw error;
+  }
+  return { ...copy, status: "idle" };
+}

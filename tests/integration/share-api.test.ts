@@ -1,0 +1,292 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST as createAgentRoute } from "@/app/api/agents/route";
+import { GET as getSharingRoute, PATCH as patchSharingRoute } from "@/app/api/agents/[id]/share/route";
+import { GET as getSharedRoute } from "@/app/api/share/[token]/route";
+import { POST as useSharedRoute } from "@/app/api/share/[token]/use/route";
+import type { AgentResponse } from "@/lib/agent-api";
+import type { ErrorPayload } from "@/lib/errors";
+import type { ContentBlock } from "@/lib/records";
+import type { SharedAgentResponse, SharingResponse, UpdateSharingBody, UseSharedAgentResponse } from "@/lib/share-api";
+import { configSchema } from "@/server/config";
+import type { ConversationService } from "@/server/conversations/conversation-service";
+import { registerPlatformServices } from "@/server/platform-services";
+import { createSqliteStore } from "@/server/store/sqlite-store";
+import type { PlatformStore } from "@/server/store/store";
+import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
+
+/*
+ * Sharing an agent by link on a real SQLite store, through the exported route handlers the way
+ * Next calls them: the owner's controls, the public read without a session, and "Use this agent".
+ */
+
+const base = "http://localhost/api";
+
+let directory: string;
+let store: PlatformStore;
+let owner: { token: string; userId: string };
+let visitor: { token: string; userId: string };
+
+beforeAll(async () => {
+  // Sign-in reads its secret from here, else it would create one in the repository's data/.
+  process.env.AUTH_SECRET ??= "share-api-test-secret-0123456789abcdef";
+  directory = mkdtempSync(path.join(tmpdir(), "share-api-"));
+  store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
+  registerPlatformServices({
+    config: configSchema.parse({ DEFAULT_MODEL: "claude-test-model" }),
+    store,
+    runtime: {} as WorkspaceRuntime,
+    conversations: {} as ConversationService,
+    offlineDemoModel: true,
+  });
+  owner = await guest();
+  visitor = await guest();
+});
+
+afterAll(async () => {
+  await store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+async function guest(): Promise<{ token: string; userId: string }> {
+  const user = await store.createUser({ type: "guest" });
+  const session = await store.createGuestSession({ userId: user.id, ttlMs: 60 * 60 * 1000 });
+  return { token: session.id, userId: user.id };
+}
+
+function request(token: string | null, url: string, init: { method?: string; body?: unknown } = {}): Request {
+  const headers = new Headers();
+  if (token) headers.set("authorization", `Bearer ${token}`);
+  if (init.body !== undefined) headers.set("content-type", "application/json");
+  return new Request(`${base}${url}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+}
+
+const agentParams = (id: string) => ({ params: Promise.resolve({ id }) });
+const tokenParams = (token: string) => ({ params: Promise.resolve({ token }) });
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+async function createAgent(token: string, templateId = "python-tutor") {
+  const response = await createAgentRoute(request(token, "/agents", { method: "POST", body: { templateId } }));
+  expect(response.status).toBe(201);
+  return (await json<AgentResponse>(response)).agent;
+}
+
+async function conversationWith(agentId: string, ownerId: string, title: string, exchange: [string, ContentBlock[]]) {
+  const conversation = await store.createConversation({ agentId, ownerId, title });
+  await store.appendMessage({ conversationId: conversation.id, role: "user", content: [{ type: "text", text: exchange[0] }] });
+  await store.appendMessage({ conversationId: conversation.id, role: "assistant", content: exchange[1], costUsd: 0.0123 });
+  return conversation;
+}
+
+function share(token: string, agentId: string, body: UpdateSharingBody) {
+  return patchSharingRoute(request(token, `/agents/${agentId}/share`, { method: "PATCH", body }), agentParams(agentId));
+}
+
+async function shareOk(token: string, agentId: string, body: UpdateSharingBody): Promise<SharingResponse> {
+  const response = await share(token, agentId, body);
+  expect(response.status).toBe(200);
+  return json<SharingResponse>(response);
+}
+
+function readShared(shareToken: string) {
+  return getSharedRoute(request(null, `/share/${shareToken}`), tokenParams(shareToken));
+}
+
+function tokenOf(shareUrl: string | null): string {
+  expect(shareUrl).toMatch(/^http:\/\/localhost\/share\/[A-Za-z0-9_-]{22}$/);
+  return shareUrl!.split("/").pop()!;
+}
+
+describe("sharing an agent by link", () => {
+  it("shows the agent and the chosen conversation to anyone with the link, without a session", async () => {
+    const agent = await createAgent(owner.token);
+    const chosen = await conversationWith(agent.id, owner.userId, "Sum of 1 to 100", [
+      "compute the sum of 1 to 100 in Python",
+      [
+        { type: "tool_use", id: "tool-1", name: "Bash", input: { command: "python3 -c 'print(sum(range(1, 101)))'" } },
+        { type: "tool_result", toolUseId: "tool-1", output: "5050", isError: false },
+        { type: "image", path: "/workspace/agent-x/plots/sum.png", mimeType: "image/png" },
+        { type: "file", path: "/workspace/agent-x/secret.csv", mimeType: "text/csv" },
+        { type: "text", text: "The sum is 5050." },
+      ],
+    ]);
+    await conversationWith(agent.id, owner.userId, "Private chat", ["my salary is 12345", [{ type: "text", text: "Noted: 12345." }]]);
+
+    const { agent: shared, shareUrl } = await shareOk(owner.token, agent.id, {
+      visibility: "link",
+      sharedConversationId: chosen.id,
+      expectedVersion: agent.version,
+    });
+    expect(shared).toMatchObject({ visibility: "link", sharedConversationId: chosen.id, version: agent.version + 1 });
+    // The sharing change has its version snapshot like any edit, so the history has no gaps.
+    expect((await store.listAgentVersions(agent.id)).map((version) => version.version)).toEqual([2, 1]);
+
+    const response = await readShared(tokenOf(shareUrl));
+    expect(response.status).toBe(200);
+    const { shared: page } = await json<SharedAgentResponse>(response);
+    expect(page).toMatchObject({ name: agent.name, description: agent.description, instructions: agent.instructions, model: agent.model, visibility: "link" });
+    expect(page.transcript?.title).toBe("Sum of 1 to 100");
+    expect(page.transcript?.messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+    expect(page.transcript?.messages[1]?.content).toEqual([
+      { type: "tool_use", id: "tool-1", name: "Bash", input: { command: "python3 -c 'print(sum(range(1, 101)))'" } },
+      { type: "tool_result", toolUseId: "tool-1", output: "5050", isError: false },
+      { type: "image", path: "sum.png", mimeType: "image/png" },
+      { type: "text", text: "The sum is 5050." },
+    ]);
+
+    // Nothing that names the owner, their other chats, their files or what the chat cost.
+    const text = JSON.stringify(page);
+    for (const secret of [owner.userId, agent.id, chosen.id, "12345", "Private chat", "/workspace", "secret.csv", "0.0123"]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it("lets the owner change which conversation shows, or show none", async () => {
+    const agent = await createAgent(owner.token);
+    const first = await conversationWith(agent.id, owner.userId, "First", ["one", [{ type: "text", text: "first-reply-marker" }]]);
+    const second = await conversationWith(agent.id, owner.userId, "Second", ["two", [{ type: "text", text: "second-reply-marker" }]]);
+    const v1 = await shareOk(owner.token, agent.id, { visibility: "public", sharedConversationId: first.id, expectedVersion: agent.version });
+    const shareToken = tokenOf(v1.shareUrl);
+
+    const v2 = await shareOk(owner.token, agent.id, { visibility: "public", sharedConversationId: second.id, expectedVersion: v1.agent.version });
+    expect(tokenOf(v2.shareUrl)).toBe(shareToken);
+    const switched = JSON.stringify(await json<SharedAgentResponse>(await readShared(shareToken)));
+    expect(switched).toContain("second-reply-marker");
+    expect(switched).not.toContain("first-reply-marker");
+
+    await shareOk(owner.token, agent.id, { visibility: "public", sharedConversationId: null, expectedVersion: v2.agent.version });
+    const none = await json<SharedAgentResponse>(await readShared(shareToken));
+    expect(none.shared.transcript).toBeNull();
+    expect(JSON.stringify(none)).not.toContain("reply-marker");
+  });
+
+  it("refuses a conversation that is not the owner's own chat with this agent", async () => {
+    const agent = await createAgent(owner.token);
+    const otherAgent = await createAgent(owner.token);
+    const elsewhere = await conversationWith(otherAgent.id, owner.userId, "Other agent", ["x", [{ type: "text", text: "y" }]]);
+    const visitorsChat = await conversationWith(agent.id, visitor.userId, "Visitor", ["x", [{ type: "text", text: "y" }]]);
+    for (const sharedConversationId of [elsewhere.id, visitorsChat.id, "no-such-conversation"]) {
+      const response = await share(owner.token, agent.id, { visibility: "link", sharedConversationId, expectedVersion: agent.version });
+      expect(response.status).toBe(400);
+      expect((await json<{ error: ErrorPayload }>(response)).error.issues?.[0]?.path).toBe("sharedConversationId");
+    }
+    expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });
+  });
+
+  it("answers 404 for a private agent's old link, and a revoked link stays dead after sharing again", async () => {
+    const agent = await createAgent(owner.token);
+    const shared = await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: agent.version });
+    const oldToken = tokenOf(shared.shareUrl);
+    expect((await readShared(oldToken)).status).toBe(200);
+
+    const revoked = await shareOk(owner.token, agent.id, { visibility: "private", expectedVersion: shared.agent.version });
+    expect(revoked.shareUrl).toBeNull();
+    expect(revoked.agent.shareToken).toBeUndefined();
+    const gone = await readShared(oldToken);
+    expect(gone.status).toBe(404);
+    expect((await json<{ error: ErrorPayload }>(gone)).error).toMatchObject({ code: "not_found", message: expect.stringMatching(/revoked/) });
+    expect((await useSharedRoute(request(visitor.token, `/share/${oldToken}/use`, { method: "POST" }), tokenParams(oldToken))).status).toBe(404);
+
+    const reshared = await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: revoked.agent.version });
+    const newToken = tokenOf(reshared.shareUrl);
+    expect(newToken).not.toBe(oldToken);
+    expect((await readShared(newToken)).status).toBe(200);
+    expect((await readShared(oldToken)).status).toBe(404);
+    expect((await readShared("never-existed")).status).toBe(404);
+    expect((await readShared("../etc")).status).toBe(404);
+  });
+
+  it("drops the chosen conversation when made private, so sharing again shows none until chosen", async () => {
+    const agent = await createAgent(owner.token);
+    const chat = await conversationWith(agent.id, owner.userId, "Chat", ["q", [{ type: "text", text: "a" }]]);
+    const shared = await shareOk(owner.token, agent.id, { visibility: "link", sharedConversationId: chat.id, expectedVersion: agent.version });
+    const revoked = await shareOk(owner.token, agent.id, { visibility: "private", expectedVersion: shared.agent.version });
+    expect(revoked.agent.sharedConversationId).toBeUndefined();
+    const again = await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: revoked.agent.version });
+    expect((await json<SharedAgentResponse>(await readShared(tokenOf(again.shareUrl)))).shared.transcript).toBeNull();
+  });
+
+  it("shows no transcript once the chosen conversation is deleted", async () => {
+    const agent = await createAgent(owner.token);
+    const chat = await conversationWith(agent.id, owner.userId, "Soon gone", ["q", [{ type: "text", text: "a" }]]);
+    const shared = await shareOk(owner.token, agent.id, { visibility: "link", sharedConversationId: chat.id, expectedVersion: agent.version });
+    await store.deleteConversation(chat.id);
+    const response = await readShared(tokenOf(shared.shareUrl));
+    expect(response.status).toBe(200);
+    expect((await json<SharedAgentResponse>(response)).shared.transcript).toBeNull();
+  });
+
+  it("lets only the owner see or change sharing: anyone else gets 404, and without a session 401", async () => {
+    const agent = await createAgent(owner.token);
+    const chat = await conversationWith(agent.id, owner.userId, "Chat", ["q", [{ type: "text", text: "a" }]]);
+    const asVisitor = await share(visitor.token, agent.id, { visibility: "public", sharedConversationId: chat.id, expectedVersion: agent.version });
+    expect(asVisitor.status).toBe(404);
+    expect((await getSharingRoute(request(visitor.token, `/agents/${agent.id}/share`), agentParams(agent.id))).status).toBe(404);
+    expect((await share("", agent.id, { visibility: "public", expectedVersion: agent.version })).status).toBe(401);
+    expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });
+    expect((await store.getAgent(agent.id)).shareToken).toBeUndefined();
+
+    const mine = await getSharingRoute(request(owner.token, `/agents/${agent.id}/share`), agentParams(agent.id));
+    expect(mine.status).toBe(200);
+    expect(await json<SharingResponse>(mine)).toMatchObject({ agent: { id: agent.id, visibility: "private" }, shareUrl: null });
+  });
+
+  it("answers a stale sharing change with 409 and a bad body with 400", async () => {
+    const agent = await createAgent(owner.token);
+    await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: agent.version });
+    const stale = await share(owner.token, agent.id, { visibility: "public", expectedVersion: agent.version });
+    expect(stale.status).toBe(409);
+    const bad = await share(owner.token, agent.id, { visibility: "everyone", expectedVersion: 2 } as never);
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: ErrorPayload }>(bad)).error.issues?.[0]?.path).toBe("visibility");
+  });
+});
+
+describe("using a shared agent", () => {
+  it("copies the agent into the visitor's account, with copiedFrom and nothing of the owner's", async () => {
+    const agent = await createAgent(owner.token, "chart-maker");
+    const chat = await conversationWith(agent.id, owner.userId, "Chat", ["q", [{ type: "text", text: "a" }]]);
+    const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "link", sharedConversationId: chat.id, expectedVersion: agent.version });
+    const shareToken = tokenOf(shareUrl);
+
+    expect((await useSharedRoute(request(null, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken))).status).toBe(401);
+
+    const response = await useSharedRoute(request(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    expect(response.status).toBe(201);
+    const { agent: copy } = await json<UseSharedAgentResponse>(response);
+    expect(copy).toMatchObject({
+      ownerId: visitor.userId,
+      name: agent.name,
+      description: agent.description,
+      instructions: agent.instructions,
+      model: agent.model,
+      copiedFrom: agent.id,
+      visibility: "private",
+      version: 1,
+      status: "idle",
+    });
+    expect(copy.id).not.toBe(agent.id);
+    expect(copy.shareToken).toBeUndefined();
+    expect(copy.sharedConversationId).toBeUndefined();
+    expect(await store.listConversationsByAgent(copy.id)).toEqual([]);
+    expect((await store.listAgentVersions(copy.id)).map((version) => version.createdBy)).toEqual([visitor.userId]);
+    expect((await store.listAgentsByOwner(visitor.userId)).map((mine) => mine.id)).toContain(copy.id);
+    // The owner's agent is untouched.
+    expect((await store.getAgent(agent.id)).ownerId).toBe(owner.userId);
+  });
+
+  it("lets the owner copy their own shared agent, named as a copy", async () => {
+    const agent = await createAgent(owner.token, "data-cleaner");
+    const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "public", expectedVersion: agent.version });
+    const shareToken = tokenOf(shareUrl);
+    const response = await useSharedRoute(request(owner.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    expect(response.status).toBe(201);
+    const { agent: copy } = await json<UseSharedAgentResponse>(response);
+    expect(copy).toMatchObject({ ownerId: owner.userId, name: `${agent.name} (copy)`, copiedFrom: agent.id });
+  });
+});
