@@ -81,4 +81,35 @@ test.describe("chatting with an agent", () => {
     expect(await chat.waitForReply()).toBe("complete");
     await expect(chat.lastReply()).toContainText("5050");
   });
+
+  test("a reload mid-run shows the run still going, and a second tab follows the same run", async ({ page, context }) => {
+    test.setTimeout(240_000);
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await dashboard.createFromTemplate("Data cleaner");
+    await dashboard.card("Data cleaner").getByRole("link").first().click();
+    const chat = new AgentChatPage(page);
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+
+    await chat.send("run a slow long task");
+    await expect(chat.toolCalls().first()).toHaveAttribute("data-state", "running", { timeout: 120_000 });
+
+    const secondTab = await context.newPage();
+    await secondTab.goto(page.url());
+    const second = new AgentChatPage(secondTab);
+    await expect(secondTab.getByTestId("run-indicator")).toBeVisible();
+    await expect(second.toolCalls().first()).toHaveAttribute("data-state", "running");
+
+    await page.reload();
+    await expect(page.getByTestId("run-indicator")).toBeVisible();
+    await expect(chat.toolCalls().first()).toHaveAttribute("data-state", "running");
+    await expect(page.getByTestId("user-message")).toHaveCount(1);
+
+    // Stopped from the second tab, both tabs see the same end.
+    await secondTab.getByRole("button", { name: "Stop" }).click();
+    expect(await second.waitForReply(30_000)).toBe("interrupted");
+    expect(await chat.waitForReply(30_000)).toBe("interrupted");
+    await expect(page.getByTestId("run-indicator")).toBeHidden();
+    await expect(chat.assistantMessages()).toHaveCount(1);
+  });
 });

@@ -134,6 +134,44 @@ describe("chat over the socket, on the real container and CLI", () => {
     socket.disconnect();
   });
 
+  it("gives a client that lost its connection mid-reply every missed event exactly once", async () => {
+    const { store, conversations } = getPlatformServices();
+    const agent = await store.createAgent({ ownerId: userId, name: "Writer", model: "claude-sonnet-4-5" });
+    const conversation = await conversations.createConversation({ userId }, agent.id);
+    const first = await connected();
+    await first.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: -1 });
+    const seen: RunEventEnvelope[] = [];
+    const gotSome = new Promise<void>((resolve) => {
+      first.on("conversation:event", (envelope: RunEventEnvelope) => {
+        seen.push(envelope);
+        if (seen.filter((e) => e.event.type === "text_delta").length === 3) resolve();
+      });
+    });
+    await first.emitWithAck("conversation:send", { agentId: agent.id, conversationId: conversation.id, text: "write a long essay about spreadsheets", clientMessageId: "e1" });
+    await gotSome;
+    first.disconnect();
+    const lastSeen = seen.at(-1)!.seq;
+
+    // A new connection (a reload, or a reconnect) asks for what came after the last event it saw.
+    const second = await connected();
+    const rest = collectRun(second, conversation.id);
+    const follow = await second.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: lastSeen });
+    expect(follow.ok).toBe(true);
+    const later = await rest;
+    const all = [...seen, ...later];
+    const seqs = all.map((envelope) => envelope.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
+
+    const streamed = all.flatMap((envelope) => (envelope.event.type === "text_delta" ? [envelope.event.text] : [])).join("");
+    const stored = (await store.listMessages(conversation.id)).at(-1)!;
+    const storedText = stored.content.flatMap((block) => (block.type === "text" ? [block.text] : [])).join("");
+    expect(stored.status).toBe("complete");
+    expect(streamed.length).toBeGreaterThan(200);
+    expect(streamed).toBe(storedText);
+    second.disconnect();
+  });
+
   it("refuses another user's conversation without revealing it", async () => {
     const { store, conversations } = getPlatformServices();
     const owner = await store.createUser({ type: "guest" });
