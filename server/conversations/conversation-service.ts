@@ -34,7 +34,8 @@ export interface ConversationServiceOptions {
 }
 
 interface ActiveRun {
-  run: Run;
+  /** Unset for the moment between reserving the conversation and storing the run. */
+  run?: Run;
   /** Sequence number of the run's run_started event: a reloading client replays from there. */
   startSeq: number;
   assistantMessageId: string;
@@ -103,7 +104,7 @@ export class ConversationService {
   }
 
   activeRunId(conversationId: string): string | null {
-    return this.activeRuns.get(conversationId)?.run.id ?? null;
+    return this.activeRuns.get(conversationId)?.run?.id ?? null;
   }
 
   /**
@@ -112,7 +113,7 @@ export class ConversationService {
    */
   resumePoint(conversationId: string): { activeRunId: string | null; resumeAfterSeq: number } {
     const active = this.activeRuns.get(conversationId);
-    if (active && active.startSeq >= 0) return { activeRunId: active.run.id, resumeAfterSeq: active.startSeq - 1 };
+    if (active?.run && active.startSeq >= 0) return { activeRunId: active.run.id, resumeAfterSeq: active.startSeq - 1 };
     return { activeRunId: null, resumeAfterSeq: this.options.eventLog.lastSeq(conversationId) };
   }
 
@@ -135,7 +136,7 @@ export class ConversationService {
     }
 
     // Reserve the conversation before the first await that could let a second send slip in.
-    const pending: ActiveRun = { run: undefined as unknown as Run, startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
+    const pending: ActiveRun = { startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
     this.activeRuns.set(conversation.id, pending);
     try {
       const { message: userMessage } = await store.appendMessage({
@@ -166,7 +167,7 @@ export class ConversationService {
         assistantMessageId: assistantMessage.id,
       });
       pending.startSeq = started.seq;
-      pending.done = this.runTurn(pending, agent, conversation, input.text);
+      pending.done = this.runTurn(pending, run, agent, conversation, input.text);
       return { runId: run.id, firstSeq: started.seq, duplicate: false };
     } catch (error) {
       this.activeRuns.delete(conversation.id);
@@ -222,14 +223,14 @@ export class ConversationService {
     return envelope;
   }
 
-  private async runTurn(active: ActiveRun, agent: Agent, conversation: Conversation, prompt: string): Promise<void> {
+  private async runTurn(active: ActiveRun, run: Run, agent: Agent, conversation: Conversation, prompt: string): Promise<void> {
     const { store, runner } = this.options;
     let reply: AssistantReplyState = emptyReply();
     const save = (final?: Parameters<PlatformStore["updateMessage"]>[1]) => {
       const content = reply.blocks;
       active.writes = active.writes
         .then(() => store.updateMessage(active.assistantMessageId, final ? { content, ...final } : { content }))
-        .catch((error: unknown) => logger.error({ err: error, runId: active.run.id }, "saving the reply failed"));
+        .catch((error: unknown) => logger.error({ err: error, runId: run.id }, "saving the reply failed"));
       return active.writes;
     };
 
@@ -249,15 +250,15 @@ export class ConversationService {
         },
         (event) => {
           reply = applyAgentEvent(reply, event);
-          this.publish(conversation.id, active.run.id, event);
+          this.publish(conversation.id, run.id, event);
           if (endsStep(event)) void save();
         },
       );
       failure = outcome.error;
     } catch (error) {
       failure = error instanceof AppError ? { code: error.code, message: error.message } : { code: "internal", message: "The agent stopped unexpectedly." };
-      logger.error({ err: error, runId: active.run.id }, "agent turn failed");
-      if (!reply.error) this.publish(conversation.id, active.run.id, { type: "error", ...failure });
+      logger.error({ err: error, runId: run.id }, "agent turn failed");
+      if (!reply.error) this.publish(conversation.id, run.id, { type: "error", ...failure });
     }
 
     const status = outcome?.status === "completed" ? "complete" : outcome?.status === "interrupted" ? "interrupted" : "failed";
@@ -271,17 +272,17 @@ export class ConversationService {
       ...(status === "failed" && error ? { error } : {}),
     });
     await store
-      .updateRun(active.run.id, {
+      .updateRun(run.id, {
         status,
         ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
         ...(status === "failed" && error ? { error } : {}),
       })
-      .catch((err: unknown) => logger.error({ err, runId: active.run.id }, "finishing the run failed"));
+      .catch((err: unknown) => logger.error({ err, runId: run.id }, "finishing the run failed"));
     await store
       .updateConversation(conversation.id, { status: status === "failed" ? "error" : "idle" })
       .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
     this.activeRuns.delete(conversation.id);
-    this.publish(conversation.id, active.run.id, {
+    this.publish(conversation.id, run.id, {
       type: "run_finished",
       status,
       ...(images.length > 0 ? { images } : {}),
