@@ -31,6 +31,7 @@ test.describe("sharing an agent", () => {
     await sharing.share();
     const link = await sharing.copyLink();
     expect(link).toMatch(/\/share\/[A-Za-z0-9_-]{22}$/);
+    await ownerPage.screenshot({ path: "test-results/screenshots/share-dialog.png" });
     await sharing.close();
 
     // Someone else, signed out, in a browser of their own.

@@ -2,6 +2,9 @@ import { expect, type Locator, type Page } from "@playwright/test";
 
 /** What a person does on an agent's page: chat, watch the agent work, look at its files. */
 export class AgentChatPage {
+  /** How many replies there were before the last send: the next reply is the one after them. */
+  private repliesBeforeSend = 0;
+
   constructor(private readonly page: Page) {}
 
   input(): Locator {
@@ -21,12 +24,14 @@ export class AgentChatPage {
   }
 
   async send(text: string): Promise<void> {
+    this.repliesBeforeSend = await this.assistantMessages().count();
     await this.input().fill(text);
     await this.input().press("Enter");
   }
 
   /** Waits until the latest reply is no longer streaming, and returns its status. */
   async waitForReply(timeout = 120_000): Promise<string | null> {
+    await expect(this.assistantMessages()).toHaveCount(this.repliesBeforeSend + 1, { timeout });
     await expect(this.lastReply()).not.toHaveAttribute("data-status", "streaming", { timeout });
     return this.lastReply().getAttribute("data-status");
   }
