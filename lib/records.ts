@@ -87,6 +87,8 @@ export const agentSchema = agentConfigSchema.extend({
   visibility: agentVisibilitySchema,
   /** Present while the agent is shared (link or public); unguessable, so the link is the key. */
   shareToken: recordIdSchema.optional(),
+  /** The one conversation whose transcript the share page shows; none when absent. Dropped when private. */
+  sharedConversationId: recordIdSchema.optional(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
   /** Bumped by edits and by every message in its conversations: orders the owner's agent list. */
@@ -113,7 +115,8 @@ export const newAgentSchema = z
 export type NewAgent = z.input<typeof newAgentSchema>;
 
 export const agentPatchSchema = agentConfigSchema
-  .extend({ visibility: agentVisibilitySchema })
+  // null clears the shared conversation: an absent field in a patch means "leave as is".
+  .extend({ visibility: agentVisibilitySchema, sharedConversationId: recordIdSchema.nullable() })
   .partial()
   .strict();
 export type AgentPatch = z.input<typeof agentPatchSchema>;

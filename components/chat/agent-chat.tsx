@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { ShareAgentDialog } from "@/components/share/share-agent-dialog";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/errors";
 import type { Agent, Conversation, Message } from "@/lib/records";
@@ -29,6 +30,7 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
   const [agent, setAgent] = useState<Agent | null>(null);
   const [showFiles, setShowFiles] = useState(false);
   const [showConversations, setShowConversations] = useState(false);
+  const [showShare, setShowShare] = useState(false);
   const bottomRef = useRef<HTMLDivElement>(null);
   const { conversationId, messages, live, error, conversations } = store;
 
@@ -199,6 +201,10 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
             {agent?.description ? <p className="truncate text-xs text-ink-muted">{agent.description}</p> : null}
           </div>
           {live ? <RunIndicator startedAt={live.startedAt} stopping={live.stopping} /> : null}
+          <button type="button" onClick={() => setShowShare(true)} className="rounded-md border border-border px-3 py-1.5 text-sm">
+            Share
+          </button>
+          <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} />
           {filesPanel ? (
             <button
               type="button"

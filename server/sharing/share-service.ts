@@ -25,7 +25,7 @@ import { getPlatformServices } from "../platform-services";
 // One page of the store's messages: enough for any transcript worth sharing.
 const maxSharedMessages = 500;
 
-export function linkNotFound(): AppError {
+function linkNotFound(): AppError {
   return new AppError("not_found", "This link was revoked by its owner, or it never existed.");
 }
 

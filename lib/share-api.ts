@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { AgentSummary } from "./agent-api";
+import { agentVisibilitySchema, recordIdSchema, type AgentConfig, type AgentVisibility, type Message } from "./records";
+
+/**
+ * The REST bodies and answers of sharing: /api/agents/{id}/share (the owner's controls) and
+ * /api/share/{token} (what anyone with the link sees, and "Use this agent"). Declared once for the
+ * route handlers, the share page and the share dialog.
+ */
+
+/** `sharedConversationId`: omitted keeps the current choice, null shows no transcript. */
+export const updateSharingBodySchema = z
+  .object({
+    visibility: agentVisibilitySchema,
+    sharedConversationId: recordIdSchema.nullable().optional(),
+    expectedVersion: z.number().int().positive(),
+  })
+  .strict();
+export type UpdateSharingBody = z.input<typeof updateSharingBodySchema>;
+
+export interface SharingResponse {
+  agent: AgentSummary;
+  /** The link to hand out while shared; null while private. */
+  shareUrl: string | null;
+}
+
+/** A stored message as a visitor sees it: no cost, no error details, no file paths. */
+export type SharedMessage = Pick<Message, "id" | "seq" | "role" | "content" | "status" | "createdAt">;
+
+export interface SharedTranscript {
+  title: string;
+  messages: SharedMessage[];
+  /** True when the conversation is longer than a share page shows. */
+  truncated: boolean;
+}
+
+/** Everything the share page shows; deliberately nothing that names the owner or their other work. */
+export interface SharedAgent extends AgentConfig {
+  visibility: Exclude<AgentVisibility, "private">;
+  transcript: SharedTranscript | null;
+}
+
+export interface SharedAgentResponse {
+  shared: SharedAgent;
+}
+
+export interface UseSharedAgentResponse {
+  agent: AgentSummary;
+}
+
+export function sharePath(shareToken: string): string {
+  return `/share/${encodeURIComponent(shareToken)}`;
+}
+
+export const visibilityChoices: readonly { value: AgentVisibility; label: string; hint: string }[] = [
+  { value: "private", label: "Private", hint: "Only you can see this agent." },
+  { value: "link", label: "Anyone with the link", hint: "People you send the link to can view it and make their own copy." },
+  { value: "public", label: "Public", hint: "Anyone can view it and make their own copy; it may be listed in search engines." },
+];
