@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { ConnectionStatus } from "./connection-status";
 import { OfflineDemoBanner } from "./offline-demo-banner";
+import { ThemeToggle } from "./theme-toggle";
 import { UserMenu, type SignedInPerson } from "./user-menu";
 
 export function AppShell({
@@ -27,12 +28,11 @@ export function AppShell({
             </span>
             <span>AgentDesk</span>
           </Link>
-          {person ? (
-            <div className="flex items-center gap-3">
-              <ConnectionStatus />
-              <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} />
-            </div>
-          ) : null}
+          <div className="flex items-center gap-3">
+            {person ? <ConnectionStatus /> : null}
+            <ThemeToggle />
+            {person ? <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} /> : null}
+          </div>
         </div>
       </header>
       <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>

@@ -10,7 +10,8 @@ import {
   type ListAgentsQuery,
 } from "../../lib/agent-api";
 import { findAgentTemplate } from "../../lib/agent-templates";
-import { AppError, errorCodes, type ErrorCode, type ErrorPayload } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
+import type { PlatformStore } from "../store/store";
 import { agentConfigOf, recordIdSchema, type Agent, type Conversation } from "../../lib/records";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
@@ -64,7 +65,7 @@ export function copyName(name: string): string {
 export async function listAgents(user: ActingUser, options: ListAgentsQuery = {}): Promise<AgentSummary[]> {
   const { query } = parse(listAgentsQuerySchema, options);
   const { store } = getPlatformServices();
-  const agents = await fromStore(store.listAgentsByOwner(user.userId, { limit: maxAgentsListed }));
+  const agents = await (store.listAgentsByOwner(user.userId, { limit: maxAgentsListed }));
   return Promise.all(agents.filter((agent) => matchesAgentQuery(agent, query)).map((agent) => summarize(user, agent)));
 }
 
@@ -77,16 +78,14 @@ export async function createAgent(user: ActingUser, input: CreateAgentBody): Pro
       issues: [{ path: "templateId", message: "is not a known template" }],
     });
   }
-  const agent = await fromStore(
-    store.createAgent({
+  const agent = await store.createAgent({
       ownerId: user.userId,
       name: body.name ?? template?.name ?? blankAgentName,
       description: body.description ?? template?.description ?? "",
       instructions: body.instructions ?? template?.instructions ?? "",
       model: body.model ?? config.DEFAULT_MODEL,
       templateId: template?.id,
-    }),
-  );
+    });
   await recordFirstVersion(user, agent);
   return { ...agent, status: "idle" };
 }
@@ -99,7 +98,7 @@ export async function updateAgent(user: ActingUser, agentId: string, patch: Agen
   const { expectedVersion: version, ...edit } = parse(updateAgentBodySchema, { ...patch, expectedVersion });
   const { store } = getPlatformServices();
   const before = await ownedAgent(user, agentId);
-  const after = await fromStore(store.updateAgent(before.id, edit, version)).catch((error: unknown) => {
+  const after = await (store.updateAgent(before.id, edit, version)).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "conflict") {
       throw new AppError(
         "conflict",
@@ -110,24 +109,27 @@ export async function updateAgent(user: ActingUser, agentId: string, patch: Agen
   });
   // An edit that changed nothing keeps its version, so there is nothing new to record.
   if (after.version !== before.version) {
-    await fromStore(store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId }));
+    await (store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId }));
   }
   return summarize(user, after);
 }
 
 export async function duplicateAgent(user: ActingUser, agentId: string): Promise<AgentSummary> {
   const source = await ownedAgent(user, agentId);
-  const copy = await fromStore(
-    getPlatformServices().store.createAgent({
-      ownerId: user.userId,
-      name: copyName(source.name),
-      description: source.description,
-      instructions: source.instructions,
-      model: source.model,
-      templateId: source.templateId,
-      copiedFrom: source.id,
-    }),
-  );
+  return copyAgentInto(user, source, copyName(source.name));
+}
+
+/** A new private agent of this person's with the source's configuration (and a first version). */
+export async function copyAgentInto(user: ActingUser, source: Agent, name: string): Promise<AgentSummary> {
+  const copy = await getPlatformServices().store.createAgent({
+    ownerId: user.userId,
+    name,
+    description: source.description,
+    instructions: source.instructions,
+    model: source.model,
+    templateId: source.templateId,
+    copiedFrom: source.id,
+  });
   await recordFirstVersion(user, copy);
   return { ...copy, status: "idle" };
 }
@@ -136,20 +138,28 @@ export async function deleteAgent(user: ActingUser, agentId: string): Promise<vo
   const { store, conversations } = getPlatformServices();
   const agent = await ownedAgent(user, agentId);
   // Deleting under a running turn would leave the runner writing into records that are gone.
-  const agentConversations = await fromStore(store.listConversationsByAgent(agent.id, { limit: maxAgentsListed }));
+  const agentConversations = await (store.listConversationsByAgent(agent.id, { limit: maxAgentsListed }));
   if (agentConversations.some((conversation) => conversations.activeRunId(conversation.id) !== null)) {
     throw new AppError("conflict", `"${agent.name}" is still working on a reply. Stop it in its chat (or wait until it finishes), then delete it.`);
   }
-  await fromStore(store.deleteAgent(agent.id));
+  await (store.deleteAgent(agent.id));
   await removeAgentWorkspaceFiles(user.userId, agent.id);
 }
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
-async function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
+function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
+  return findOwnedAgent(getPlatformServices().store, user, agentId);
+}
+
+/**
+ * The agent, if this person owns it. Anyone else's agent, like a missing one, is not_found: ids of
+ * other people's agents reveal nothing. Every feature that acts on an agent checks through this.
+ */
+export async function findOwnedAgent(store: PlatformStore, user: ActingUser, agentId: string): Promise<Agent> {
   const missing = () => new AppError("not_found", "This agent does not exist.");
   if (!recordIdSchema.safeParse(agentId).success) throw missing();
-  const agent = await fromStore(getPlatformServices().store.getAgent(agentId)).catch((error: unknown) => {
+  const agent = await store.getAgent(agentId).catch((error: unknown) => {
     throw error instanceof AppError && error.code === "not_found" ? missing() : error;
   });
   if (agent.ownerId !== user.userId) throw missing();
@@ -158,16 +168,14 @@ async function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
 
 async function summarize(user: ActingUser, agent: Agent): Promise<AgentSummary> {
   // Only the owner's own chats: a visitor's failed chat on a shared agent is not the owner's alarm.
-  const conversations = await fromStore(
-    getPlatformServices().store.listConversationsByAgent(agent.id, { ownerId: user.userId, limit: conversationsConsideredForStatus }),
-  );
+  const conversations = await getPlatformServices().store.listConversationsByAgent(agent.id, { ownerId: user.userId, limit: conversationsConsideredForStatus });
   return { ...agent, status: deriveAgentStatus(conversations) };
 }
 
 async function recordFirstVersion(user: ActingUser, agent: Agent): Promise<void> {
   const { store } = getPlatformServices();
   try {
-    await fromStore(store.addAgentVersion({ agentId: agent.id, version: agent.version, config: agentConfigOf(agent), createdBy: user.userId }));
+    await (store.addAgentVersion({ agentId: agent.id, version: agent.version, config: agentConfigOf(agent), createdBy: user.userId }));
   } catch (error) {
     // An agent without its first version would have no history to restore: take it back.
     await store.deleteAgent(agent.id).catch(() => undefined);
@@ -180,20 +188,6 @@ async function recordFirstVersion(user: ActingUser, agent: Agent): Promise<void>
  * AppError is another class than the one this module (loaded by Next's route handlers) sees, so
  * `instanceof` fails and a 404 or 409 would leave as a 500. Rebuild it here by its code.
  */
-async function fromStore<T>(pending: Promise<T>): Promise<T> {
-  try {
-    return await pending;
-  } catch (error) {
-    throw sameRealmAppError(error);
-  }
-}
-
-export function sameRealmAppError(error: unknown): unknown {
-  if (error instanceof AppError || !(error instanceof Error) || error.name !== "AppError") return error;
-  const { code, issues } = error as Error & { code?: unknown; issues?: ErrorPayload["issues"] };
-  if (typeof code !== "string" || !(code in errorCodes)) return error;
-  return new AppError(code as ErrorCode, error.message, { cause: error, issues });
-}
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);

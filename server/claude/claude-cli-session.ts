@@ -269,17 +269,7 @@ export class ClaudeCliSession {
   }
 
   private syntheticInterruptResult(turn: ActiveTurn): ResultEvent {
-    return {
-      type: "result",
-      isError: false,
-      subtype: "interrupted",
-      text: "",
-      usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
-      costUsd: 0,
-      numTurns: 0,
-      durationMs: Date.now() - turn.startedAt,
-      sessionId: this.init.settings.claudeSessionId,
-    };
+    return interruptedResult(this.init.settings.claudeSessionId, turn.startedAt);
   }
 }
 
@@ -299,4 +289,19 @@ export function emitSafely(onEvent: (event: AgentEvent) => void, event: AgentEve
   } catch (error) {
     logger.error({ err: error, eventType: event.type }, "agent event listener threw");
   }
+}
+
+/** The result of a turn that was stopped before the CLI reported one of its own. */
+export function interruptedResult(sessionId: string, startedAt: number): ResultEvent {
+  return {
+    type: "result",
+    isError: false,
+    subtype: "interrupted",
+    text: "",
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+    costUsd: 0,
+    numTurns: 0,
+    durationMs: Date.now() - startedAt,
+    sessionId,
+  };
 }

@@ -7,7 +7,7 @@ import { logger } from "../logger";
 import type { WorkspaceActivity } from "../workspaces/workspace-activity";
 import { assertValidAgentId, type AgentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
-import { ClaudeCliSession, emitSafely, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
+import { ClaudeCliSession, emitSafely, interruptedResult, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
 import { claudeCredentialsFromConfig, type ClaudeCredentials } from "./claude-environment";
 
 export type { TurnOutcome } from "./claude-cli-session";
@@ -118,7 +118,7 @@ export class ClaudeRunner {
       }
       control.session = session;
       if (control.interruptRequested) {
-        const result = interruptedBeforeStart(request.claudeSessionId, startedAt);
+        const result = interruptedResult(request.claudeSessionId, startedAt);
         emit(result);
         return { status: "interrupted", result, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
       }
@@ -306,19 +306,6 @@ export class ClaudeRunner {
   }
 }
 
-function interruptedBeforeStart(sessionId: string, startedAt: number): Extract<AgentEvent, { type: "result" }> {
-  return {
-    type: "result",
-    isError: false,
-    subtype: "interrupted",
-    text: "",
-    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
-    costUsd: 0,
-    numTurns: 0,
-    durationMs: Date.now() - startedAt,
-    sessionId,
-  };
-}
 
 function timingsOf(startedAt: number, workspaceMs: number, firstEventAt: number | null): TurnOutcome["timings"] {
   return { workspaceMs, firstEventMs: firstEventAt === null ? null : firstEventAt - startedAt, totalMs: Date.now() - startedAt };

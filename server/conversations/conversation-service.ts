@@ -7,6 +7,7 @@ import type { FollowAckData, RunEventEnvelope, SendAckData } from "../../lib/soc
 import type { AgentTurnRequest, TurnOutcome } from "../claude/claude-runner";
 import { logger } from "../logger";
 import type { PlatformStore } from "../store/store";
+import { findOwnedAgent } from "../agents/agent-service";
 import type { RunEventLog } from "./run-event-log";
 import type { TurnImage } from "./turn-images";
 
@@ -95,12 +96,8 @@ export class ConversationService {
     this.options.eventLog.forget(conversationId);
   }
 
-  private async agentForOwner(user: ActingUser, agentId: string): Promise<Agent> {
-    const agent = await this.options.store.getAgent(agentId).catch((error: unknown) => {
-      throw error instanceof AppError && error.code === "not_found" ? new AppError("not_found", "This agent does not exist.") : error;
-    });
-    if (agent.ownerId !== user.userId) throw new AppError("not_found", "This agent does not exist.");
-    return agent;
+  private agentForOwner(user: ActingUser, agentId: string): Promise<Agent> {
+    return findOwnedAgent(this.options.store, user, agentId);
   }
 
   activeRunId(conversationId: string): string | null {

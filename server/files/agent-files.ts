@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { findOwnedAgent } from "../agents/agent-service";
 import { z } from "zod";
 
 import { AppError } from "../../lib/errors";
@@ -8,7 +9,7 @@ import type { PlatformConfig } from "../config";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
 import type { PlatformStore } from "../store/store";
-import { agentPaths, isValidAgentId } from "../workspaces/workspace-names";
+import { agentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import { agentFilesCommand } from "./agent-files-script";
 import { runFileCommand, streamFileCommand, writeToProcess } from "./file-commands";
@@ -69,12 +70,7 @@ interface AgentFolder {
 }
 
 async function ownedAgentFolder(user: ActingUser, agentId: string, deps: AgentFilesDependencies): Promise<AgentFolder> {
-  const missing = () => new AppError("not_found", "This agent does not exist.");
-  if (!isValidAgentId(agentId)) throw missing();
-  const agent = await deps.store.getAgent(agentId).catch((error: unknown) => {
-    throw error instanceof AppError && error.code === "not_found" ? missing() : error;
-  });
-  if (agent.ownerId !== user.userId) throw missing();
+  const agent = await findOwnedAgent(deps.store, user, agentId);
   const workspace = await deps.runtime.ensureWorkspace(user.userId);
   return { agent, workspace, workdir: agentPaths(agentId).workdir };
 }

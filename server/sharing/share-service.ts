@@ -10,7 +10,7 @@ import {
   type SharingResponse,
   type UpdateSharingBody,
 } from "../../lib/share-api";
-import { copyName, getAgent } from "../agents/agent-service";
+import { copyAgentInto, copyName, getAgent } from "../agents/agent-service";
 import { getAuthConfig } from "../auth/auth-config";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
@@ -148,23 +148,6 @@ function toSharedBlock(block: ContentBlock): ContentBlock[] {
  */
 export async function copySharedAgent(user: ActingUser, shareToken: string): Promise<AgentSummary> {
   const source = await sharedAgentByToken(shareToken);
-  const { store } = getPlatformServices();
-  const copy = await store.createAgent({
-    ownerId: user.userId,
-    // Someone copying their own agent needs to tell the two apart.
-    name: source.ownerId === user.userId ? copyName(source.name) : source.name,
-    description: source.description,
-    instructions: source.instructions,
-    model: source.model,
-    templateId: source.templateId,
-    copiedFrom: source.id,
-  });
-  try {
-    await store.addAgentVersion({ agentId: copy.id, version: copy.version, config: agentConfigOf(copy), createdBy: user.userId });
-  } catch (error) {
-    // An agent without its first version would have no history to restore: take it back.
-    await store.deleteAgent(copy.id).catch(() => undefined);
-    throw error;
-  }
-  return { ...copy, status: "idle" };
+  // Someone copying their own agent needs to tell the two apart.
+  return copyAgentInto(user, source, source.ownerId === user.userId ? copyName(source.name) : source.name);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
-import { copyName, deriveAgentStatus, matchesAgentQuery, sameRealmAppError } from "@/server/agents/agent-service";
+import { copyName, deriveAgentStatus, matchesAgentQuery } from "@/server/agents/agent-service";
 
 const at = (minute: number) => `2025-01-01T10:${String(minute).padStart(2, "0")}:00.000Z`;
 
@@ -66,31 +65,5 @@ describe("naming a duplicate", () => {
     const copy = copyName("x".repeat(100));
     expect(copy.length).toBeLessThanOrEqual(100);
     expect(copy.endsWith("… (copy)")).toBe(true);
-  });
-});
-
-describe("errors from the store's module copy", () => {
-  // What the custom server's bundle throws: same name and code, but another AppError class.
-  class ForeignAppError extends Error {
-    override name = "AppError";
-    constructor(
-      readonly code: string,
-      message: string,
-    ) {
-      super(message);
-    }
-  }
-
-  it("become this module's AppError, keeping code and message, so routes answer 404/409 and not 500", () => {
-    const translated = sameRealmAppError(new ForeignAppError("conflict", "changed elsewhere"));
-    expect(translated).toBeInstanceOf(AppError);
-    expect(translated).toMatchObject({ code: "conflict", message: "changed elsewhere", status: 409 });
-  });
-
-  it("leaves other errors alone", () => {
-    const unknownCode = new ForeignAppError("made_up", "?");
-    expect(sameRealmAppError(unknownCode)).toBe(unknownCode);
-    const plain = new Error("disk full");
-    expect(sameRealmAppError(plain)).toBe(plain);
   });
 });
