@@ -58,9 +58,4 @@ export interface TemplateListResponse {
   defaultModel: string;
 }
 
-/** Models offered in the edit form; an agent's current model stays selectable even if not listed. */
-export const modelChoices: readonly { id: string; label: string }[] = [
-  { id: "claude-sonnet-4-5", label: "Claude Sonnet 4.5 — balanced" },
-  { id: "claude-opus-4-1", label: "Claude Opus 4.1 — most capable, slower" },
-  { id: "claude-haiku-4-5", label: "Claude Haiku 4.5 — fastest" },
-];
+export { modelChoices } from "./agent-choices";

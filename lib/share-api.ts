@@ -52,8 +52,4 @@ export function sharePath(shareToken: string): string {
   return `/share/${encodeURIComponent(shareToken)}`;
 }
 
-export const visibilityChoices: readonly { value: AgentVisibility; label: string; hint: string }[] = [
-  { value: "private", label: "Private", hint: "Only you can see this agent." },
-  { value: "link", label: "Anyone with the link", hint: "People you send the link to can view it and make their own copy." },
-  { value: "public", label: "Public", hint: "Anyone can view it and make their own copy; it may be listed in search engines." },
-];
+export { visibilityChoices } from "./agent-choices";

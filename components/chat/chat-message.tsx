@@ -2,7 +2,25 @@
 
 import { errorMessageFor, type ErrorCode } from "@/lib/errors";
 import type { ContentBlock, Message } from "@/lib/records";
-import { Markdown } from "./markdown";
+import { useEffect, useState } from "react";
+import type { Markdown as MarkdownComponent } from "./markdown";
+
+// The markdown renderer is a large share of the chat page's JavaScript: it loads after the page,
+// and until then a reply shows as plain text (still readable, still streaming).
+let loadedMarkdown: typeof MarkdownComponent | null = null;
+
+function Markdown({ text }: { text: string }) {
+  const [Rendered, setRendered] = useState<typeof MarkdownComponent | null>(() => loadedMarkdown);
+  useEffect(() => {
+    if (Rendered) return;
+    void import("./markdown").then((module) => {
+      loadedMarkdown = module.Markdown;
+      setRendered(() => module.Markdown);
+    });
+  }, [Rendered]);
+  if (!Rendered) return <p className="text-[15px] leading-relaxed whitespace-pre-wrap">{text}</p>;
+  return <Rendered text={text} />;
+}
 import { ToolCallCard, type ToolCallView } from "./tool-call-card";
 
 type Piece = { kind: "text"; text: string } | { kind: "tool"; call: ToolCallView } | { kind: "image"; path: string };

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { HighlightedCode } from "./markdown";
+import { HighlightedCode } from "./lazy-highlighted-code";
 
 export interface ToolCallView {
   id: string;

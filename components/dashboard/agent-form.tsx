@@ -1,7 +1,8 @@
 "use client";
 
 import { useState, type FormEvent, type ReactNode } from "react";
-import { modelChoices, type AgentEdit } from "@/lib/agent-api";
+import type { AgentEdit } from "@/lib/agent-api";
+import { modelChoices } from "@/lib/agent-choices";
 import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
 import { Button } from "@/components/ui/button";

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
 import { fetchFileText, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry, type FileTextPreview } from "@/lib/file-api";
-import { HighlightedCode } from "@/components/chat/markdown";
+import { HighlightedCode } from "@/components/chat/lazy-highlighted-code";
 import { CsvTable } from "./csv-table";
 import { parseCsv } from "./parse-csv";
 

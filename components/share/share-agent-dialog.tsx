@@ -8,7 +8,8 @@ import { SelectField, type SelectOption } from "@/components/ui/select";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/errors";
 import type { AgentVisibility, Conversation } from "@/lib/records";
-import { visibilityChoices, type SharingResponse, type UpdateSharingBody } from "@/lib/share-api";
+import { visibilityChoices } from "@/lib/agent-choices";
+import type { SharingResponse, UpdateSharingBody } from "@/lib/share-api";
 
 /** The owner's sharing controls for one agent: who can see it, which conversation shows, the link. */
 export function ShareAgentDialog({ agentId, open, onClose }: { agentId: string; open: boolean; onClose: () => void }) {
