@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect } from "react";
-import { getPlatformSocket } from "@/lib/socket-client";
+import { loadPlatformSocket } from "@/lib/socket-client";
 import { useConnectionStore, type ConnectionStatus as Status } from "@/stores/connection-store";
 
 const labels: Record<Status, string> = {
@@ -23,7 +23,7 @@ export function ConnectionStatus() {
   const problem = useConnectionStore((state) => state.problem);
 
   useEffect(() => {
-    getPlatformSocket();
+    void loadPlatformSocket();
   }, []);
 
   return (

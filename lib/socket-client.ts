@@ -1,19 +1,24 @@
 "use client";
 
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "./socket-events";
 import { useConnectionStore } from "../stores/connection-store";
 
 export type PlatformClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-let socket: PlatformClientSocket | null = null;
+let socket: Promise<PlatformClientSocket> | null = null;
 
 /**
  * One socket per tab, created on first use in the browser. It reconnects by itself; the connection
- * store mirrors its state for the UI.
+ * store mirrors its state for the UI. The client library loads with it rather than with every page
+ * (it is a tenth of a page's JavaScript); calls made meanwhile wait for it, in order.
  */
-export function getPlatformSocket(): PlatformClientSocket {
-  if (socket) return socket;
+export function loadPlatformSocket(): Promise<PlatformClientSocket> {
+  socket ??= import("socket.io-client").then(({ io }) => createPlatformSocket(io));
+  return socket;
+}
+
+function createPlatformSocket(io: typeof import("socket.io-client").io): PlatformClientSocket {
   const store = useConnectionStore.getState();
   const created: PlatformClientSocket = io({
     path: "/socket.io",
@@ -50,6 +55,5 @@ export function getPlatformSocket(): PlatformClientSocket {
     else created.connect();
   });
 
-  socket = created;
   return created;
 }

@@ -1,18 +1,21 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { ShareAgentDialog } from "@/components/share/share-agent-dialog";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/errors";
 import type { Agent, Conversation, Message } from "@/lib/records";
 import type { RunEventEnvelope } from "@/lib/socket-events";
-import { getPlatformSocket } from "@/lib/socket-client";
+import { loadPlatformSocket } from "@/lib/socket-client";
 import { useChatStore } from "@/stores/chat-store";
 import { useConnectionStore } from "@/stores/connection-store";
 import { ChatComposer } from "./chat-composer";
 import { ChatMessage } from "./chat-message";
 import { ConversationList } from "./conversation-list";
 import { RunIndicator } from "./run-indicator";
+
+// Sharing is used now and then: its dialog loads when first opened, not with the chat.
+const ShareAgentDialog = dynamic(() => import("@/components/share/share-agent-dialog").then((module) => module.ShareAgentDialog), { ssr: false });
 
 function newClientMessageId(): string {
   return crypto.randomUUID().replace(/-/g, "");
@@ -35,16 +38,19 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
   const { conversationId, messages, live, error, conversations } = store;
 
   const follow = useCallback((id: string, afterSeq: number) => {
-    getPlatformSocket().emit("conversation:follow", { conversationId: id, afterSeq }, (response) => {
-      if (!response.ok) useChatStore.getState().setError(response.error);
-    });
+    void loadPlatformSocket().then((socket) =>
+      socket.emit("conversation:follow", { conversationId: id, afterSeq }, (response) => {
+        if (!response.ok) useChatStore.getState().setError(response.error);
+      }),
+    );
   }, []);
 
   const open = useCallback(
     async (id: string) => {
       const chat = useChatStore.getState();
       if (chat.conversationId && chat.conversationId !== id) {
-        getPlatformSocket().emit("conversation:unfollow", { conversationId: chat.conversationId }, () => undefined);
+        const previous = chat.conversationId;
+        void loadPlatformSocket().then((socket) => socket.emit("conversation:unfollow", { conversationId: previous }, () => undefined));
       }
       chat.openConversation(id);
       chat.setLoading(true);
@@ -88,7 +94,6 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
 
   // Live events, and catching up after a reconnect from the last event this tab applied.
   useEffect(() => {
-    const socket = getPlatformSocket();
     const onEvent = (envelope: RunEventEnvelope) => {
       useChatStore.getState().applyEnvelope(envelope);
       if (envelope.event.type === "run_finished" || envelope.event.type === "run_started") {
@@ -101,11 +106,19 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
       const { conversationId: current, lastSeq } = useChatStore.getState();
       if (current) follow(current, lastSeq);
     };
-    socket.on("conversation:event", onEvent);
-    socket.on("connect", onReconnect);
+    let cancelled = false;
+    const socket = loadPlatformSocket();
+    void socket.then((ready) => {
+      if (cancelled) return;
+      ready.on("conversation:event", onEvent);
+      ready.on("connect", onReconnect);
+    });
     return () => {
-      socket.off("conversation:event", onEvent);
-      socket.off("connect", onReconnect);
+      cancelled = true;
+      void socket.then((ready) => {
+        ready.off("conversation:event", onEvent);
+        ready.off("connect", onReconnect);
+      });
     };
   }, [follow]);
 
@@ -130,7 +143,8 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
     if (!id) return;
     const clientMessageId = newClientMessageId();
     useChatStore.getState().addPendingUserMessage(id, clientMessageId, text);
-    getPlatformSocket().emit("conversation:send", { agentId, conversationId: id, text, clientMessageId }, (response) => {
+    const socket = await loadPlatformSocket();
+    socket.emit("conversation:send", { agentId, conversationId: id, text, clientMessageId }, (response) => {
       if (!response.ok) useChatStore.getState().setError(response.error);
     });
   };
@@ -138,9 +152,11 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
   const stop = () => {
     if (!conversationId) return;
     useChatStore.getState().markStopping();
-    getPlatformSocket().emit("conversation:stop", { conversationId }, (response) => {
-      if (!response.ok) useChatStore.getState().setError(response.error);
-    });
+    void loadPlatformSocket().then((socket) =>
+      socket.emit("conversation:stop", { conversationId }, (response) => {
+        if (!response.ok) useChatStore.getState().setError(response.error);
+      }),
+    );
   };
 
   const rename = async (id: string, title: string) => {
@@ -204,7 +220,7 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
           <button type="button" onClick={() => setShowShare(true)} className="rounded-md border border-border px-3 py-1.5 text-sm">
             Share
           </button>
-          <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} />
+          {showShare ? <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} /> : null}
           {filesPanel ? (
             <button
               type="button"

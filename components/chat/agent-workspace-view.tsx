@@ -1,9 +1,16 @@
 "use client";
 
-import { AgentFilesPanel } from "@/components/files/agent-files-panel";
-import { InlineFileImage } from "@/components/files/inline-file-image";
+import dynamic from "next/dynamic";
 import { useChatStore } from "@/stores/chat-store";
 import { AgentChat } from "./agent-chat";
+
+// Images made by the agent and the files panel load when there is something to show.
+const InlineFileImage = dynamic(() => import("@/components/files/inline-file-image").then((module) => module.InlineFileImage), { ssr: false });
+// The files panel loads when the person first opens it.
+const AgentFilesPanel = dynamic(() => import("@/components/files/agent-files-panel").then((module) => module.AgentFilesPanel), {
+  ssr: false,
+  loading: () => <p className="p-4 text-sm text-ink-muted">Loading files…</p>,
+});
 
 /** The agent page: chat, with the agent's files beside it and its images inline. */
 export function AgentWorkspaceView({ agentId }: { agentId: string }) {

@@ -1,5 +1,6 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import type { AgentTemplate } from "@/lib/agent-templates";
@@ -7,8 +8,10 @@ import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/errors";
 import { Dialog } from "@/components/ui/dialog";
 import { useAgentsStore } from "@/stores/agents-store";
-import { AgentForm } from "./agent-form";
 import { TemplateGallery } from "./template-gallery";
+
+// The blank-agent form (and its model list) loads when someone chooses a blank agent.
+const AgentForm = dynamic(() => import("./agent-form").then((module) => module.AgentForm), { ssr: false });
 
 export type CreateStep = "templates" | "blank";
 
