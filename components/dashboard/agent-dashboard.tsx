@@ -1,5 +1,6 @@
 "use client";
 
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
@@ -11,7 +12,9 @@ import { AgentCard } from "./agent-card";
 import { LineIcon } from "./agent-icon";
 import { CreateAgentDialog, TemplatePicker, type CreateStep } from "./create-agent-dialog";
 import { DeleteAgentDialog } from "./delete-agent-dialog";
-import { EditAgentDialog } from "./edit-agent-dialog";
+
+// The edit dialog (with the agent form) loads with the first edit, not with the dashboard.
+const EditAgentDialog = dynamic(() => import("./edit-agent-dialog").then((module) => module.EditAgentDialog), { ssr: false });
 
 const searchDelayMs = 250;
 const refreshMs = 30_000;
@@ -169,7 +172,7 @@ function DashboardView() {
         onClose={() => setCreateStep(null)}
         onCreated={() => setCreateStep(null)}
       />
-      <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} />
+      {editing ? <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} /> : null}
       <DeleteAgentDialog agent={deleting} onClose={() => setDeletingId(null)} />
     </section>
   );
