@@ -6,7 +6,8 @@ import { createStore, type StoreApi } from "zustand/vanilla";
 import type { AgentEdit, AgentListResponse, AgentResponse, AgentSummary, CreateAgentBody, TemplateListResponse } from "@/lib/agent-api";
 import type { AgentTemplate } from "@/lib/agent-templates";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
+import type { ErrorPayload } from "@/lib/errors";
 
 export type LoadStatus = "idle" | "loading" | "ready" | "error";
 

@@ -3,7 +3,7 @@
 import dynamic from "next/dynamic";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import type { Agent, Conversation, Message } from "@/lib/records";
 import type { RunEventEnvelope } from "@/lib/socket-events";
 import { loadPlatformSocket } from "@/lib/socket-client";

@@ -1,6 +1,7 @@
 "use client";
 
-import { errorMessageFor, type ErrorCode } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
+import type { ErrorCode } from "@/lib/errors";
 import type { ContentBlock, Message } from "@/lib/records";
 import { useEffect, useState } from "react";
 import type { Markdown as MarkdownComponent } from "./markdown";

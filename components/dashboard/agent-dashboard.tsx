@@ -3,7 +3,8 @@
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
-import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
+import type { ErrorPayload } from "@/lib/errors";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";

@@ -5,7 +5,7 @@ import { useState } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import type { AgentTemplate } from "@/lib/agent-templates";
 import { asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import { Dialog } from "@/components/ui/dialog";
 import { useAgentsStore } from "@/stores/agents-store";
 import { TemplateGallery } from "./template-gallery";

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import { asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { useAgentsStore } from "@/stores/agents-store";

@@ -2,7 +2,7 @@
 
 import { useEffect } from "react";
 import type { AgentTemplate } from "@/lib/agent-templates";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import { Button } from "@/components/ui/button";
 import { useAgentsStore } from "@/stores/agents-store";
 import { TemplateGrid } from "./template-grid";

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import { fileArchiveUrl, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry } from "@/lib/file-api";
 import { createFilesStore, findEntry, uploadFolderFor, type FilesStore } from "@/stores/files-store";
 import { FilePreview } from "./file-preview";

@@ -2,7 +2,8 @@
 
 import { useEffect, useState } from "react";
 import { asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor, type ErrorPayload } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
+import type { ErrorPayload } from "@/lib/errors";
 import { fetchFileText, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry, type FileTextPreview } from "@/lib/file-api";
 import { HighlightedCode } from "@/components/chat/lazy-highlighted-code";
 import { CsvTable } from "./csv-table";

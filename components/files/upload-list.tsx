@@ -1,6 +1,6 @@
 "use client";
 
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import { formatFileSize } from "@/lib/file-api";
 import type { UploadItem } from "@/stores/files-store";
 

@@ -6,7 +6,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { controlClasses } from "@/components/ui/field";
 import { SelectField, type SelectOption } from "@/components/ui/select";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import type { AgentVisibility, Conversation } from "@/lib/records";
 import { visibilityChoices } from "@/lib/agent-choices";
 import type { SharingResponse, UpdateSharingBody } from "@/lib/share-api";

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { ApiError, apiFetch, asErrorPayload } from "@/lib/api-client";
-import { errorMessageFor } from "@/lib/errors";
+import { errorMessageFor } from "@/lib/error-messages";
 import type { UseSharedAgentResponse } from "@/lib/share-api";
 
 /**
