@@ -36,7 +36,8 @@ export default defineConfig({
   globalSetup: "./e2e/support/global-setup.ts",
   webServer: {
     // The production build, served by the same custom server `npm start` runs.
-    command: "node dist/server.js",
+    // A fresh store for every run, so journeys never see an earlier run's agents.
+    command: "rm -rf .cache/e2e-data && node dist/server.js",
     url: `http://localhost:${port}/`,
     // Not /health: it answers 503 while a dependency is down, and the UI must still be tested then.
     timeout: 120_000,
