@@ -1,8 +1,7 @@
 "use client";
 
-import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -12,10 +11,11 @@ import { AgentsStoreContext, createAgentsStore, useAgentsStore } from "@/stores/
 import { AgentCard } from "./agent-card";
 import { LineIcon } from "./agent-icon";
 import { CreateAgentDialog, TemplatePicker, type CreateStep } from "./create-agent-dialog";
-import { DeleteAgentDialog } from "./delete-agent-dialog";
 
-// The edit dialog (with the agent form) loads with the first edit, not with the dashboard.
-const EditAgentDialog = dynamic(() => import("./edit-agent-dialog").then((module) => module.EditAgentDialog), { ssr: false });
+// The edit and delete dialogs (with the agent form) load when first needed, not with the dashboard.
+// React.lazy rather than next/dynamic: the dashboard then carries no loader runtime of its own.
+const EditAgentDialog = lazy(() => import("./edit-agent-dialog").then((module) => ({ default: module.EditAgentDialog })));
+const DeleteAgentDialog = lazy(() => import("./delete-agent-dialog").then((module) => ({ default: module.DeleteAgentDialog })));
 
 const searchDelayMs = 250;
 const refreshMs = 30_000;
@@ -173,8 +173,10 @@ function DashboardView() {
         onClose={() => setCreateStep(null)}
         onCreated={() => setCreateStep(null)}
       />
-      {editing ? <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} /> : null}
-      <DeleteAgentDialog agent={deleting} onClose={() => setDeletingId(null)} />
+      <Suspense fallback={null}>
+        {editing ? <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} /> : null}
+        {deleting ? <DeleteAgentDialog agent={deleting} onClose={() => setDeletingId(null)} /> : null}
+      </Suspense>
     </section>
   );
 }

@@ -1,17 +1,17 @@
 "use client";
 
-import dynamic from "next/dynamic";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import type { AgentTemplate } from "@/lib/agent-templates";
 import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
 import { Dialog } from "@/components/ui/dialog";
 import { useAgentsStore } from "@/stores/agents-store";
-import { TemplateGallery } from "./template-gallery";
 
-// The blank-agent form (and its model list) loads when someone chooses a blank agent.
-const AgentForm = dynamic(() => import("./agent-form").then((module) => module.AgentForm), { ssr: false });
+// The blank-agent form (and its model list) loads when someone chooses a blank agent, and the
+// template gallery when it is shown: neither is needed to list a person's agents.
+const AgentForm = lazy(() => import("./agent-form").then((module) => ({ default: module.AgentForm })));
+const TemplateGallery = lazy(() => import("./template-gallery").then((module) => ({ default: module.TemplateGallery })));
 
 export type CreateStep = "templates" | "blank";
 
@@ -44,23 +44,25 @@ export function CreateAgentDialog({
       }
     >
       {step === "blank" ? (
-        <AgentForm
-          initial={{ name: "", description: "", instructions: "", model: defaultModel ?? "" }}
-          defaultModel={defaultModel}
-          submitLabel="Create agent"
-          submittingLabel="Creating…"
-          onCancel={() => onStepChange("templates")}
-          onSubmit={async (values) => {
-            const agent = await createAgent({
-              name: values.name.trim(),
-              description: values.description,
-              instructions: values.instructions,
-              // Left empty while the templates (which carry the default) are still loading: the server picks.
-              ...(values.model ? { model: values.model } : {}),
-            });
-            onCreated(agent);
-          }}
-        />
+        <Suspense fallback={<p className="text-sm text-ink-muted">Loading…</p>}>
+          <AgentForm
+            initial={{ name: "", description: "", instructions: "", model: defaultModel ?? "" }}
+            defaultModel={defaultModel}
+            submitLabel="Create agent"
+            submittingLabel="Creating…"
+            onCancel={() => onStepChange("templates")}
+            onSubmit={async (values) => {
+              const agent = await createAgent({
+                name: values.name.trim(),
+                description: values.description,
+                instructions: values.instructions,
+                // Left empty while the templates (which carry the default) are still loading: the server picks.
+                ...(values.model ? { model: values.model } : {}),
+              });
+              onCreated(agent);
+            }}
+          />
+        </Suspense>
       ) : (
         <TemplatePicker onBlank={() => onStepChange("blank")} onCreated={onCreated} />
       )}
@@ -93,7 +95,9 @@ export function TemplatePicker({ onBlank, onCreated }: { onBlank: () => void; on
           {problem}
         </p>
       ) : null}
-      <TemplateGallery pendingTemplateId={pendingTemplateId} onChooseTemplate={choose} onChooseBlank={onBlank} />
+      <Suspense fallback={<p className="text-sm text-ink-muted">Loading templates…</p>}>
+        <TemplateGallery pendingTemplateId={pendingTemplateId} onChooseTemplate={choose} onChooseBlank={onBlank} />
+      </Suspense>
     </div>
   );
 }
