@@ -36,7 +36,8 @@ export function ConnectionStatus() {
       className="inline-flex items-center gap-2 rounded-full border border-border bg-surface px-3 py-1 text-xs font-medium text-ink-muted"
     >
       <span aria-hidden className={`h-2 w-2 rounded-full ${dotClasses[status]}`} />
-      <span>{labels[status]}</span>
+      {/* On a phone the dot says it; the word would push the account menu off the screen. */}
+      <span className="sr-only sm:not-sr-only">{labels[status]}</span>
     </div>
   );
 }
