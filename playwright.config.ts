@@ -1,8 +1,8 @@
 import { defineConfig } from "@playwright/test";
+import { chromiumArgs, chromiumExecutable } from "./e2e/support/chromium";
 import { testOidcClient, testOidcIssuer } from "./e2e/support/oidc-settings";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 // Debian's Chromium, never a downloaded browser: this network reaches only package registries.
 export default defineConfig({
@@ -18,19 +18,7 @@ export default defineConfig({
     baseURL: `http://localhost:${port}`,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: chromiumPath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-      ],
-    },
+    launchOptions: { executablePath: chromiumExecutable, args: chromiumArgs },
   },
   // A local OpenID Connect provider stands in for Google (e2e/support/oidc-provider.ts).
   globalSetup: "./e2e/support/global-setup.ts",

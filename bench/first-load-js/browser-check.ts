@@ -4,6 +4,7 @@
  * production server (`node dist/server.js`) built from the same `.next`.
  */
 import { chromium, type BrowserContext } from "@playwright/test";
+import { chromiumArgs, chromiumExecutable } from "../../e2e/support/chromium";
 
 export interface BrowserFirstLoad {
   route: string;
@@ -14,20 +15,10 @@ export interface BrowserFirstLoad {
   decodedBytes: number;
 }
 
-const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 /** `routes` are App Router patterns; dynamic ones other than /agents/[id] are skipped (no way to make a URL for them). */
 export async function measureInBrowser(baseUrl: string, routes: { route: string; page: string }[]): Promise<BrowserFirstLoad[]> {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
   try {
     const guest = await signedInGuest(await browser.newContext({ baseURL: baseUrl }));
     const guestState = await guest.context.storageState();
