@@ -166,6 +166,10 @@ describe("Claude runner with the real CLI", () => {
     const workspace = await runtime.ensureWorkspace(chat.userId);
     expect((await runtime.exec(workspace, ["cat", "/workspace/agent-writer/hello.txt"])).stdout).toBe("Hello from the agent");
 
+    // As in normal operation, the conversation's CLI has ended (CLI_IDLE_MINUTES is shorter than
+    // WORKSPACE_IDLE_MINUTES) before its container goes; a container killed mid-write is the
+    // workspace-lost test's subject, not this one's.
+    await runner.closeConversation(chat.conversationId);
     await runtime.removeWorkspace(chat.userId);
     const recreated = await runtime.ensureWorkspace(chat.userId);
     expect(recreated.provisioning).toBe("created");
