@@ -46,7 +46,7 @@ export function ChatComposer({
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
         rows={Math.min(8, Math.max(1, text.split("\n").length))}
-        placeholder={disabled ? "Connecting…" : "Ask the agent to analyse, compute or chart something. Enter to send, Shift+Enter for a new line."}
+        placeholder={disabled ? "Connecting…" : "Ask the agent something (Shift+Enter for a new line)"}
         disabled={disabled}
         className="min-h-[44px] flex-1 resize-none rounded-md border border-border bg-canvas px-3 py-2 text-[15px] text-ink placeholder:text-ink-muted focus:border-accent focus:outline-none"
       />
