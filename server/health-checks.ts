@@ -1,4 +1,3 @@
-import { access, constants, mkdir } from "node:fs/promises";
 import type Docker from "dockerode";
 import type { HealthCheck } from "./http/health";
 
@@ -20,14 +19,5 @@ export function workspaceImageCheck(docker: Docker, imageName: string): HealthCh
       }
       throw error;
     }
-  };
-}
-
-/** Until a store adapter provides its own ping, the embedded store's directory must be writable. */
-export function dataDirectoryCheck(dataDir: string): HealthCheck {
-  return async () => {
-    await mkdir(dataDir, { recursive: true });
-    await access(dataDir, constants.W_OK);
-    return { detail: `embedded store at ${dataDir}` };
   };
 }
