@@ -28,7 +28,8 @@ test.describe("chatting with an agent", () => {
     await expect(chat.toolCalls().first()).toHaveAttribute("data-state", "done");
     const chart = chat.lastReply().getByRole("img", { name: /chart\.png/ });
     await expect(chart).toBeVisible();
-    expect(await chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+    // Visible is not yet loaded: wait for the picture itself to arrive and decode.
+    await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
     await expect(chat.lastReply().getByTestId("reply-usage")).toContainText("tokens");
     await expect(chat.lastReply()).not.toContainText("system-reminder");
     await page.screenshot({ path: "test-results/screenshots/chat.png", fullPage: true });
