@@ -6,7 +6,7 @@ import { agentEventSchema, type AgentEvent } from "../../lib/agent-events";
 import { ClaudeRunner, type AgentTurnRequest } from "../../server/claude/claude-runner";
 import { createModelStandIn, type ModelStandIn, type Script } from "../../server/model-stand-in";
 import { DockerWorkspaceRuntime } from "../../server/workspaces/docker-workspace-runtime";
-import { USER_LABEL } from "../../server/workspaces/workspace-names";
+import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
 
 // Real Docker, the real Claude Code CLI in the workspace image, and the scripted model stand-in.
 const image = process.env.WORKSPACE_IMAGE ?? "agent-platform/workspace:latest";
@@ -77,23 +77,10 @@ async function turn(
   };
 }
 
-async function removeTestResources(): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [USER_LABEL] }) });
-  await Promise.all(
-    containers
-      .filter((c) => c.Labels[USER_LABEL]?.startsWith(prefix))
-      .map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
-  );
-  const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [USER_LABEL] }) });
-  await Promise.all(
-    (Volumes ?? []).filter((v) => v.Labels?.[USER_LABEL]?.startsWith(prefix)).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)),
-  );
-}
+const removeTestResources = () => removeTestWorkspaces(docker, prefix);
 
 beforeAll(async () => {
-  await docker.getImage(image).inspect().catch(() => {
-    throw new Error(`Workspace image ${image} is missing: run "npm run provision" first (or set WORKSPACE_IMAGE).`);
-  });
+  await requireWorkspaceImage(docker, image);
   standIn = await createModelStandIn({ host: "0.0.0.0", port: 0, pacing: 0, scripts: testScripts });
   runner = newRunner();
 });

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { WorkspaceActivity } from "../../server/workspaces/workspace-activity";
 import { DockerWorkspaceRuntime } from "../../server/workspaces/docker-workspace-runtime";
+import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
 import { sweepIdleWorkspaces } from "../../server/workspaces/workspace-idle-sweeper";
-import { USER_LABEL, workspaceContainerName, workspaceVolumeName } from "../../server/workspaces/workspace-names";
+import { workspaceContainerName, workspaceVolumeName } from "../../server/workspaces/workspace-names";
 
 // Real Docker engine, real workspace image (build it with `npm run provision`).
 const image = process.env.WORKSPACE_IMAGE ?? "agent-platform/workspace:latest";
@@ -14,23 +15,10 @@ const prefix = `itest-ws-${randomBytes(3).toString("hex")}`;
 const userId = (name: string) => `${prefix}-${name}`;
 const runtime = new DockerWorkspaceRuntime(docker, { image, memoryMb: 512, pidsLimit: 128 });
 
-async function removeTestResources(): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [USER_LABEL] }) });
-  await Promise.all(
-    containers
-      .filter((c) => c.Labels[USER_LABEL]?.startsWith(prefix))
-      .map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
-  );
-  const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [USER_LABEL] }) });
-  await Promise.all(
-    (Volumes ?? []).filter((v) => v.Labels?.[USER_LABEL]?.startsWith(prefix)).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)),
-  );
-}
+const removeTestResources = () => removeTestWorkspaces(docker, prefix);
 
 beforeAll(async () => {
-  await docker.getImage(image).inspect().catch(() => {
-    throw new Error(`Workspace image ${image} is missing: run "npm run provision" first (or set WORKSPACE_IMAGE).`);
-  });
+  await requireWorkspaceImage(docker, image);
 });
 
 afterAll(removeTestResources);
