@@ -257,12 +257,12 @@ export const BUILT_IN_SCRIPTS: readonly Script[] = [
   {
     id: "slow-task",
     example: "run a slow task",
-    description: "runs a 30-second command, handy for trying the stop button",
+    description: "runs a two-minute command, handy for trying the stop button",
     match: (prompt) => /sleep|slow|long task/i.test(prompt),
     steps: steps(
       {
-        text: "Starting a task that takes about 30 seconds.",
-        tool: { name: "Bash", input: { command: "echo started; sleep 30; echo done", description: "Wait 30 seconds, then print done" } },
+        text: "Starting a task that takes about two minutes.",
+        tool: { name: "Bash", input: { command: "echo started; sleep 120; echo done", description: "Wait two minutes, then print done" } },
       },
       { text: reportOutcome("The slow task finished and printed: {{lastToolResult}}", "The slow task did not finish:") },
     ),

@@ -219,7 +219,7 @@ describe("Claude runner with the real CLI", () => {
     expect(stopped.events.at(-1)).toMatchObject({ type: "result", subtype: "interrupted", isError: false });
 
     const workspace = await runtime.ensureWorkspace(chat.userId);
-    const leftovers = await runtime.exec(workspace, ["sh", "-c", "ps -eo args | grep -c '^sleep 30' || true"]);
+    const leftovers = await runtime.exec(workspace, ["sh", "-c", "ps -eo args | grep -c '^sleep 120' || true"]);
     expect(leftovers.stdout.trim()).toBe("0");
 
     const next = await turn(chat, "compute the sum of 1 to 100 in Python");

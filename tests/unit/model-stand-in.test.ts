@@ -351,7 +351,7 @@ describe("script selection and steps", () => {
   it("uses bounded commands for the slow, memory and process-limit scripts", () => {
     const command = (prompt: string) => String(firstToolUse(planReply(request([userPrompt(prompt)]))).input.command);
     // Claude Code 2.1.3xx blocks a command that starts with a long `sleep`.
-    expect(command("run a slow task")).toMatch(/^echo started; sleep 30; echo done$/);
+    expect(command("run a slow task")).toMatch(/^echo started; sleep 120; echo done$/);
     expect(command("be a memory hog")).toContain("bytearray(3 * 1024 ** 3)");
     const fork = command("try a fork bomb");
     expect(fork).toContain("range(5000)");
