@@ -32,6 +32,8 @@ export interface ConversationServiceOptions {
   defaultModel: string;
   /** Images the agent wrote during a turn, shown inline with its reply. */
   findTurnImages?(userId: string, agentId: string, sinceMs: number): Promise<TurnImage[]>;
+  /** Called once per run after its reply and run record are stored; failures are logged, not thrown. */
+  onRunFinished?(finished: FinishedRun): void | Promise<void>;
 }
 
 interface ActiveRun {
@@ -43,6 +45,26 @@ interface ActiveRun {
   /** Store writes for one run happen one after another, in event order. */
   writes: Promise<unknown>;
   done: Promise<void>;
+}
+
+interface RunStart {
+  prompt: string;
+  clientMessageId: string;
+  trigger: Run["trigger"];
+  scheduleId?: string;
+}
+
+/** What a finished run leaves behind, for whoever reacts to it (notifications, webhooks, metrics). */
+export interface FinishedRun {
+  run: Run;
+  agent: Agent;
+  conversation: Conversation;
+  status: "complete" | "interrupted" | "failed";
+  /** The reply's text blocks joined: what the agent said. */
+  outputText: string;
+  /** Images (and other files) the agent wrote during the run, relative to its directory. */
+  files: TurnImage[];
+  error?: { code: string; message: string };
 }
 
 const titleLength = 60;
@@ -132,6 +154,18 @@ export class ConversationService {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
 
+    return this.startRun(conversation, agent, { prompt: input.text, clientMessageId: input.clientMessageId, trigger: "chat" });
+  }
+
+  /**
+   * The one way a run begins, for chat messages and scheduled runs alike: the user's message is
+   * stored first, then the run and an empty streaming reply, and only then does the turn start.
+   */
+  private async startRun(conversation: Conversation, agent: Agent, start: RunStart): Promise<SendAckData> {
+    const { store } = this.options;
+    if (this.activeRuns.has(conversation.id)) {
+      throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
+    }
     // Reserve the conversation before the first await that could let a second send slip in.
     const pending: ActiveRun = { startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
     this.activeRuns.set(conversation.id, pending);
@@ -139,10 +173,16 @@ export class ConversationService {
       const { message: userMessage } = await store.appendMessage({
         conversationId: conversation.id,
         role: "user",
-        content: [{ type: "text", text: input.text }],
-        clientMessageId: input.clientMessageId,
+        content: [{ type: "text", text: start.prompt }],
+        clientMessageId: start.clientMessageId,
       });
-      const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.userId, trigger: "chat" });
+      const run = await store.createRun({
+        conversationId: conversation.id,
+        agentId: agent.id,
+        ownerId: conversation.ownerId,
+        trigger: start.trigger,
+        ...(start.scheduleId ? { scheduleId: start.scheduleId } : {}),
+      });
       const { message: assistantMessage } = await store.appendMessage({
         conversationId: conversation.id,
         role: "assistant",
@@ -151,20 +191,20 @@ export class ConversationService {
       });
       await store.updateConversation(conversation.id, {
         status: "running",
-        ...(conversation.title ? {} : { title: titleFromPrompt(input.text) }),
+        ...(conversation.title ? {} : { title: titleFromPrompt(start.prompt) }),
       });
       pending.run = run;
       pending.assistantMessageId = assistantMessage.id;
 
       const started = this.publish(conversation.id, run.id, {
         type: "run_started",
-        prompt: input.text,
-        clientMessageId: input.clientMessageId,
+        prompt: start.prompt,
+        clientMessageId: start.clientMessageId,
         userMessageId: userMessage.id,
         assistantMessageId: assistantMessage.id,
       });
       pending.startSeq = started.seq;
-      pending.done = this.runTurn(pending, run, agent, conversation, input.text);
+      pending.done = this.runTurn(pending, run, agent, conversation, start.prompt);
       return { runId: run.id, firstSeq: started.seq, duplicate: false };
     } catch (error) {
       this.activeRuns.delete(conversation.id);
@@ -285,5 +325,22 @@ export class ConversationService {
       ...(images.length > 0 ? { images } : {}),
       ...(status === "failed" && error ? { error } : {}),
     });
+    if (this.options.onRunFinished) {
+      const finishedRun = await store.getRun(run.id).catch(() => run);
+      const outputText = reply.blocks
+        .flatMap((block) => (block.type === "text" ? [block.text] : []))
+        .join("\n\n");
+      await Promise.resolve(
+        this.options.onRunFinished({
+          run: finishedRun,
+          agent,
+          conversation,
+          status,
+          outputText,
+          files: images,
+          ...(status === "failed" && error ? { error } : {}),
+        }),
+      ).catch((err: unknown) => logger.error({ err, runId: run.id }, "reacting to the finished run failed"));
+    }
   }
 }
