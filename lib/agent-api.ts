@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentConfigSchema, agentSchema, recordIdSchema } from "./records";
+import { agentConfigSchema, agentSchema, maxSchedulesPerAgent, recordIdSchema, scheduleInputSchema } from "./records";
 import type { AgentTemplate } from "./agent-templates";
 
 /**
@@ -35,14 +35,26 @@ export const createAgentBodySchema = z
   });
 export type CreateAgentBody = z.input<typeof createAgentBodySchema>;
 
-/** An edit names the version it was made from, so two tabs never silently overwrite each other. */
+/**
+ * An edit names the version it was made from, so two tabs never silently overwrite each other.
+ * `schedules` replaces the whole list (a new schedule has no id yet); absent, they stay as they are.
+ */
 export const updateAgentBodySchema = agentConfigSchema
   .partial()
-  .extend({ expectedVersion: z.number().int().positive() })
+  .extend({
+    schedules: z.array(scheduleInputSchema).max(maxSchedulesPerAgent, `may hold at most ${maxSchedulesPerAgent} schedules`).optional(),
+    expectedVersion: z.number().int().positive(),
+  })
   .strict();
 export type UpdateAgentBody = z.input<typeof updateAgentBodySchema>;
 
 export type AgentEdit = Omit<UpdateAgentBody, "expectedVersion">;
+
+/** POST /api/agents/{id}/rollback: make a new version with `version`'s configuration. */
+export const rollbackAgentBodySchema = z
+  .object({ version: z.number().int().positive(), expectedVersion: z.number().int().positive() })
+  .strict();
+export type RollbackAgentBody = z.input<typeof rollbackAgentBodySchema>;
 
 export interface AgentListResponse {
   agents: AgentSummary[];

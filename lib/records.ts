@@ -72,12 +72,56 @@ export type NewGuestSession = z.input<typeof newGuestSessionSchema>;
 export const agentVisibilitySchema = z.enum(["private", "link", "public"]);
 export type AgentVisibility = z.infer<typeof agentVisibilitySchema>;
 
+// ── Schedules ────────────────────────────────────────────────────────────────────────────────────
+
+/** Five fields (minute hour day-of-month month day-of-week); the server parses it fully. */
+export const cronExpressionSchema = z
+  .string()
+  .trim()
+  .max(200, "is longer than 200 characters")
+  .refine((cron) => cron.split(/\s+/).filter(Boolean).length === 5, {
+    message: "must have 5 fields: minute hour day-of-month month day-of-week (for example 0 9 * * 1-5)",
+  });
+
+export const missedRunPolicySchema = z.enum(["skip", "catch_up_once"]);
+export type MissedRunPolicy = z.infer<typeof missedRunPolicySchema>;
+
+const webhookUrlSchema = z
+  .url({ protocol: /^https?$/, error: "must be an http:// or https:// address" })
+  .max(2_000, "is longer than 2,000 characters");
+
+/** A prompt the agent runs by itself at the times a cron expression names, in the owner's time zone. */
+export const scheduleSchema = z.object({
+  id: recordIdSchema,
+  cron: cronExpressionSchema,
+  /** IANA name, e.g. Europe/Paris; the server checks that it exists. */
+  timezone: z.string().trim().min(1, "must not be empty").max(100, "is longer than 100 characters"),
+  prompt: z.string().trim().min(1, "must not be empty").max(10_000, "is longer than 10,000 characters"),
+  enabled: z.boolean(),
+  /** What to do about runs missed while no server was up: skip them, or run once for the latest. */
+  missedRunPolicy: missedRunPolicySchema,
+  /** Gets a signed POST when a run ends. */
+  webhookUrl: webhookUrlSchema.optional(),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+/** A schedule as an edit sends it: a new one has no id yet (the server gives it one). */
+export const scheduleInputSchema = scheduleSchema.extend({ id: recordIdSchema.optional() }).strict();
+export type ScheduleInput = z.input<typeof scheduleInputSchema>;
+
+export const maxSchedulesPerAgent = 10;
+
+const schedulesSchema = z.array(scheduleSchema).max(maxSchedulesPerAgent, `may hold at most ${maxSchedulesPerAgent} schedules`);
+
 /** What defines an agent's behaviour: the part an AgentVersion snapshots. */
 export const agentConfigSchema = z.object({
   name: requiredText(100),
   description: shortText(2_000),
   instructions: z.string().max(50_000, "is longer than 50,000 characters"),
   model: requiredText(100),
+  // Part of the config, so every schedule change is a version and rollback restores schedules.
+  // Versions stored before schedules existed have none.
+  schedules: schedulesSchema.default([]),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
@@ -97,6 +141,10 @@ export const agentSchema = agentConfigSchema.extend({
   version: z.number().int().positive(),
   templateId: recordIdSchema.optional(),
   copiedFrom: recordIdSchema.optional(),
+  /** The version a share link shows and "Use this agent" copies; absent: the latest. */
+  sharedVersion: z.number().int().positive().optional(),
+  /** Signs schedule webhooks; made the first time a schedule has a webhookUrl. Owner's eyes only. */
+  webhookSecret: z.string().min(16).max(200).optional(),
 });
 export type Agent = z.infer<typeof agentSchema>;
 
@@ -115,14 +163,27 @@ export const newAgentSchema = z
 export type NewAgent = z.input<typeof newAgentSchema>;
 
 export const agentPatchSchema = agentConfigSchema
-  // null clears the shared conversation: an absent field in a patch means "leave as is".
-  .extend({ visibility: agentVisibilitySchema, sharedConversationId: recordIdSchema.nullable() })
+  // null clears: an absent field in a patch means "leave as is".
+  .extend({
+    // Without the default: a patch that does not mention schedules must keep them.
+    schedules: schedulesSchema,
+    visibility: agentVisibilitySchema,
+    sharedConversationId: recordIdSchema.nullable(),
+    sharedVersion: agentSchema.shape.sharedVersion.unwrap().nullable(),
+    webhookSecret: agentSchema.shape.webhookSecret.unwrap().nullable(),
+  })
   .partial()
   .strict();
 export type AgentPatch = z.input<typeof agentPatchSchema>;
 
 export function agentConfigOf(agent: AgentConfig): AgentConfig {
-  return { name: agent.name, description: agent.description, instructions: agent.instructions, model: agent.model };
+  return {
+    name: agent.name,
+    description: agent.description,
+    instructions: agent.instructions,
+    model: agent.model,
+    schedules: agent.schedules.map((schedule) => ({ ...schedule })),
+  };
 }
 
 export const agentVersionSchema = z.object({
@@ -247,10 +308,12 @@ export const runSchema = z.object({
   durationMs: z.number().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
   error: recordErrorSchema.optional(),
+  /** The schedule that started it, for runs with trigger "schedule". */
+  scheduleId: recordIdSchema.optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 
-export const newRunSchema = runSchema.pick({ conversationId: true, agentId: true, ownerId: true, trigger: true }).strict();
+export const newRunSchema = runSchema.pick({ conversationId: true, agentId: true, ownerId: true, trigger: true, scheduleId: true }).strict();
 export type NewRun = z.input<typeof newRunSchema>;
 
 export const runPatchSchema = runSchema
@@ -258,3 +321,75 @@ export const runPatchSchema = runSchema
   .partial()
   .strict();
 export type RunPatch = z.input<typeof runPatchSchema>;
+
+// ── Schedule fires ───────────────────────────────────────────────────────────────────────────────
+
+export const scheduleFireStatusSchema = z.enum(["claimed", "running", "complete", "interrupted", "failed", "skipped"]);
+export type ScheduleFireStatus = z.infer<typeof scheduleFireStatusSchema>;
+
+/**
+ * One time slot of one schedule. Its id is `${agentId}_${scheduleId}_${slotEpochMs}`, so creating
+ * it is the lease: with several servers on one store, only the one whose create succeeds runs it.
+ */
+export const scheduleFireSchema = z.object({
+  id: recordIdSchema,
+  agentId: recordIdSchema,
+  scheduleId: recordIdSchema,
+  ownerId: recordIdSchema,
+  /** The cron time this fire stands for (not when it actually started). */
+  slot: timestampSchema,
+  /** The server instance that holds the lease. */
+  claimedBy: z.string().min(1).max(200),
+  claimedAt: timestampSchema,
+  status: scheduleFireStatusSchema,
+  /** Why it was skipped or failed, in a sentence. */
+  reason: z.string().max(2_000).optional(),
+  runId: recordIdSchema.optional(),
+  conversationId: recordIdSchema.optional(),
+  finishedAt: timestampSchema.optional(),
+});
+export type ScheduleFire = z.infer<typeof scheduleFireSchema>;
+
+export function scheduleFireId(agentId: string, scheduleId: string, slot: Date | string): string {
+  const epochMs = typeof slot === "string" ? Date.parse(slot) : slot.getTime();
+  return `${agentId}_${scheduleId}_${epochMs}`;
+}
+
+export const newScheduleFireSchema = scheduleFireSchema
+  .pick({ agentId: true, scheduleId: true, ownerId: true, slot: true, claimedBy: true, reason: true, runId: true, conversationId: true })
+  // A slot that is skipped outright (missed while down) is recorded as such in one write.
+  .extend({ status: z.enum(["claimed", "skipped"]).default("claimed") })
+  .strict();
+export type NewScheduleFire = z.input<typeof newScheduleFireSchema>;
+
+export const scheduleFirePatchSchema = scheduleFireSchema
+  .pick({ status: true, reason: true, runId: true, conversationId: true, finishedAt: true })
+  .partial()
+  .strict();
+export type ScheduleFirePatch = z.input<typeof scheduleFirePatchSchema>;
+
+// ── Notifications ────────────────────────────────────────────────────────────────────────────────
+
+export const notificationKindSchema = z.enum(["run_complete", "run_failed", "run_interrupted"]);
+export type NotificationKind = z.infer<typeof notificationKindSchema>;
+
+/** An in-app message to one person (the bell), e.g. "Morning report finished". */
+export const notificationSchema = z.object({
+  id: recordIdSchema,
+  userId: recordIdSchema,
+  kind: notificationKindSchema,
+  title: requiredText(200),
+  body: shortText(2_000),
+  agentId: recordIdSchema.optional(),
+  conversationId: recordIdSchema.optional(),
+  runId: recordIdSchema.optional(),
+  createdAt: timestampSchema,
+  readAt: timestampSchema.optional(),
+});
+export type Notification = z.infer<typeof notificationSchema>;
+
+export const newNotificationSchema = notificationSchema
+  .pick({ userId: true, kind: true, title: true, agentId: true, conversationId: true, runId: true })
+  .extend({ body: notificationSchema.shape.body.default("") })
+  .strict();
+export type NewNotification = z.input<typeof newNotificationSchema>;

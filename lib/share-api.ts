@@ -8,11 +8,16 @@ import { agentVisibilitySchema, recordIdSchema, type AgentConfig, type AgentVisi
  * route handlers, the share page and the share dialog.
  */
 
-/** `sharedConversationId`: omitted keeps the current choice, null shows no transcript. */
+/**
+ * `sharedConversationId`: omitted keeps the current choice, null shows no transcript.
+ * `pinnedVersion`: the version the link shows and copies (one the agent has); null follows the
+ * latest; omitted keeps the current choice.
+ */
 export const updateSharingBodySchema = z
   .object({
     visibility: agentVisibilitySchema,
     sharedConversationId: recordIdSchema.nullable().optional(),
+    pinnedVersion: z.number().int().positive().nullable().optional(),
     expectedVersion: z.number().int().positive(),
   })
   .strict();
@@ -34,9 +39,14 @@ export interface SharedTranscript {
   truncated: boolean;
 }
 
-/** Everything the share page shows; deliberately nothing that names the owner or their other work. */
-export interface SharedAgent extends AgentConfig {
+/**
+ * Everything the share page shows; deliberately nothing that names the owner or their other work,
+ * and no schedules (their prompts and webhook addresses are the owner's business).
+ */
+export interface SharedAgent extends Omit<AgentConfig, "schedules"> {
   visibility: Exclude<AgentVisibility, "private">;
+  /** The version shown when the owner pinned one; null when the link follows the latest. */
+  pinnedVersion: number | null;
   transcript: SharedTranscript | null;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import {
   createAgentBodySchema,
@@ -12,9 +13,20 @@ import {
 import { findAgentTemplate } from "../../lib/agent-templates";
 import { AppError } from "../../lib/errors";
 import type { PlatformStore } from "../store/store";
-import { agentConfigOf, recordIdSchema, type Agent, type Conversation } from "../../lib/records";
+import {
+  agentConfigOf,
+  recordIdSchema,
+  type Agent,
+  type AgentConfig,
+  type AgentPatch,
+  type Conversation,
+  type Schedule,
+  type ScheduleInput,
+} from "../../lib/records";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
+import { assertAgentQuota } from "../limits/usage-quotas";
+import { validateSchedules } from "../schedules/schedule-rules";
 import { removeAgentWorkspaceFiles } from "./agent-deleted-hooks";
 
 /**
@@ -63,14 +75,14 @@ export function copyName(name: string): string {
 // ── Operations ───────────────────────────────────────────────────────────────────────────────────
 
 export async function listAgents(user: ActingUser, options: ListAgentsQuery = {}): Promise<AgentSummary[]> {
-  const { query } = parse(listAgentsQuerySchema, options);
+  const { query } = parseAgentRequest(listAgentsQuerySchema, options);
   const { store } = getPlatformServices();
   const agents = await (store.listAgentsByOwner(user.userId, { limit: maxAgentsListed }));
   return Promise.all(agents.filter((agent) => matchesAgentQuery(agent, query)).map((agent) => summarize(user, agent)));
 }
 
 export async function createAgent(user: ActingUser, input: CreateAgentBody): Promise<AgentSummary> {
-  const body = parse(createAgentBodySchema, input);
+  const body = parseAgentRequest(createAgentBodySchema, input);
   const { store, config } = getPlatformServices();
   const template = body.templateId === undefined ? undefined : findAgentTemplate(body.templateId);
   if (body.templateId !== undefined && !template) {
@@ -78,6 +90,7 @@ export async function createAgent(user: ActingUser, input: CreateAgentBody): Pro
       issues: [{ path: "templateId", message: "is not a known template" }],
     });
   }
+  await assertAgentQuota(store, user.userId, config.MAX_AGENTS_PER_USER);
   const agent = await store.createAgent({
       ownerId: user.userId,
       name: body.name ?? template?.name ?? blankAgentName,
@@ -94,24 +107,52 @@ export async function getAgent(user: ActingUser, agentId: string): Promise<Agent
   return summarize(user, await ownedAgent(user, agentId));
 }
 
+/**
+ * `schedules`, when given, replaces the agent's list: each is checked (cron, time zone, how often)
+ * and a new one gets its id here. Like every edit, it makes a new version.
+ */
 export async function updateAgent(user: ActingUser, agentId: string, patch: AgentEdit, expectedVersion: number): Promise<AgentSummary> {
-  const { expectedVersion: version, ...edit } = parse(updateAgentBodySchema, { ...patch, expectedVersion });
-  const { store } = getPlatformServices();
+  const { expectedVersion: version, schedules, ...fields } = parseAgentRequest(updateAgentBodySchema, { ...patch, expectedVersion });
   const before = await ownedAgent(user, agentId);
-  const after = await (store.updateAgent(before.id, edit, version)).catch((error: unknown) => {
-    if (error instanceof AppError && error.code === "conflict") {
-      throw new AppError(
-        "conflict",
-        "This agent was changed somewhere else (another tab or window) while you were editing. Reload to see the latest version, then make your change again.",
-      );
-    }
+  const edit: AgentPatch = { ...fields };
+  if (schedules !== undefined) {
+    validateSchedules(schedules, getPlatformServices().config.SCHEDULE_MIN_INTERVAL_SECONDS);
+    Object.assign(edit, schedulesEdit(before, schedules.map(withScheduleId)));
+  }
+  return summarize(user, await applyAgentEdit(user, before, edit, version));
+}
+
+/**
+ * Saves an edit of an agent and records its new version: the one path for edits, sharing changes
+ * and rollbacks, so every version has its snapshot. A stale `expectedVersion` is a conflict.
+ */
+export async function applyAgentEdit(
+  user: ActingUser,
+  before: Agent,
+  edit: AgentPatch,
+  expectedVersion: number,
+  conflictMessage = "This agent was changed somewhere else (another tab or window) while you were editing. Reload to see the latest version, then make your change again.",
+): Promise<Agent> {
+  const { store } = getPlatformServices();
+  const after = await store.updateAgent(before.id, edit, expectedVersion).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "conflict") throw new AppError("conflict", conflictMessage);
     throw error;
   });
   // An edit that changed nothing keeps its version, so there is nothing new to record.
   if (after.version !== before.version) {
-    await (store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId }));
+    await store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId });
   }
-  return summarize(user, after);
+  return after;
+}
+
+/** The schedules part of an edit; the first webhook URL the agent ever gets brings its signing secret. */
+export function schedulesEdit(agent: Agent, schedules: Schedule[]): Pick<AgentPatch, "schedules" | "webhookSecret"> {
+  const needsSecret = !agent.webhookSecret && schedules.some((schedule) => schedule.webhookUrl !== undefined);
+  return needsSecret ? { schedules, webhookSecret: randomBytes(32).toString("base64url") } : { schedules };
+}
+
+function withScheduleId(schedule: ScheduleInput): Schedule {
+  return { ...schedule, id: schedule.id ?? `sch_${randomBytes(9).toString("base64url")}` } as Schedule;
 }
 
 export async function duplicateAgent(user: ActingUser, agentId: string): Promise<AgentSummary> {
@@ -119,14 +160,18 @@ export async function duplicateAgent(user: ActingUser, agentId: string): Promise
   return copyAgentInto(user, source, copyName(source.name));
 }
 
-/** A new private agent of this person's with the source's configuration (and a first version). */
-export async function copyAgentInto(user: ActingUser, source: Agent, name: string): Promise<AgentSummary> {
+/**
+ * A new private agent of this person's with the source's configuration, or `config` (an earlier
+ * version's), and a first version. Schedules stay behind: a copy must not start running on its own.
+ */
+export async function copyAgentInto(user: ActingUser, source: Agent, name: string, config: AgentConfig = source): Promise<AgentSummary> {
+  await assertAgentQuota(getPlatformServices().store, user.userId, getPlatformServices().config.MAX_AGENTS_PER_USER);
   const copy = await getPlatformServices().store.createAgent({
     ownerId: user.userId,
     name,
-    description: source.description,
-    instructions: source.instructions,
-    model: source.model,
+    description: config.description,
+    instructions: config.instructions,
+    model: config.model,
     templateId: source.templateId,
     copiedFrom: source.id,
   });
@@ -148,8 +193,15 @@ export async function deleteAgent(user: ActingUser, agentId: string): Promise<vo
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
-function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
+export function ownedAgent(user: ActingUser, agentId: string): Promise<Agent> {
   return findOwnedAgent(getPlatformServices().store, user, agentId);
+}
+
+/** The agent as its owner's screens get it: the webhook secret is served by the schedules API only. */
+export function withoutWebhookSecret<T extends Agent>(agent: T): T {
+  const visible = { ...agent };
+  delete visible.webhookSecret;
+  return visible;
 }
 
 /**
@@ -169,7 +221,7 @@ export async function findOwnedAgent(store: PlatformStore, user: ActingUser, age
 async function summarize(user: ActingUser, agent: Agent): Promise<AgentSummary> {
   // Only the owner's own chats: a visitor's failed chat on a shared agent is not the owner's alarm.
   const conversations = await getPlatformServices().store.listConversationsByAgent(agent.id, { ownerId: user.userId, limit: conversationsConsideredForStatus });
-  return { ...agent, status: deriveAgentStatus(conversations) };
+  return { ...withoutWebhookSecret(agent), status: deriveAgentStatus(conversations) };
 }
 
 async function recordFirstVersion(user: ActingUser, agent: Agent): Promise<void> {
@@ -189,7 +241,8 @@ async function recordFirstVersion(user: ActingUser, agent: Agent): Promise<void>
  * `instanceof` fails and a 404 or 409 would leave as a 500. Rebuild it here by its code.
  */
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+/** Validates a request body or query the way every agent operation reports bad input. */
+export function parseAgentRequest<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));

@@ -1,6 +1,6 @@
 import type { AgentSummary } from "../../lib/agent-api";
 import { AppError } from "../../lib/errors";
-import { agentConfigOf, recordIdSchema, type Agent, type ContentBlock, type Message } from "../../lib/records";
+import { agentConfigOf, recordIdSchema, type Agent, type AgentConfig, type ContentBlock, type Message } from "../../lib/records";
 import {
   sharePath,
   updateSharingBodySchema,
@@ -10,7 +10,7 @@ import {
   type SharingResponse,
   type UpdateSharingBody,
 } from "../../lib/share-api";
-import { copyAgentInto, copyName, getAgent } from "../agents/agent-service";
+import { applyAgentEdit, copyAgentInto, copyName, getAgent, withoutWebhookSecret } from "../agents/agent-service";
 import { getAuthConfig } from "../auth/auth-config";
 import type { ActingUser } from "../conversations/conversation-service";
 import { getPlatformServices } from "../platform-services";
@@ -43,23 +43,32 @@ export async function updateSharing(user: ActingUser, agentId: string, body: Upd
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
     throw new AppError("bad_request", `Invalid sharing: ${issues.map((issue) => `${issue.path} ${issue.message}`).join("; ")}`, { issues });
   }
-  const { visibility, sharedConversationId, expectedVersion } = parsed.data;
-  const { store } = getPlatformServices();
+  const { visibility, sharedConversationId, pinnedVersion, expectedVersion } = parsed.data;
   const before = await getAgent(user, agentId);
   if (visibility !== "private" && sharedConversationId) await assertShareableConversation(before, sharedConversationId);
+  if (visibility !== "private" && pinnedVersion) await assertExistingVersion(before, pinnedVersion);
 
-  const after = await store.updateAgent(before.id, { visibility, sharedConversationId }, expectedVersion).catch((error: unknown) => {
-    if (error instanceof AppError && error.code === "conflict") {
-      throw new AppError("conflict", "This agent was changed somewhere else (another tab or window). Close this window and open Share again.");
-    }
-    throw error;
-  });
-  // Every version of an agent has its snapshot (agent-service does the same for edits), so a
-  // sharing change records one too: the config is unchanged, the history stays without gaps.
-  if (after.version !== before.version) {
-    await store.addAgentVersion({ agentId: after.id, version: after.version, config: agentConfigOf(after), createdBy: user.userId });
-  }
-  return { agent: { ...after, status: before.status }, shareUrl: shareUrlOf(after, origin) };
+  // Every version of an agent has its snapshot, so a sharing change records one too (through the
+  // same path as edits): the config is unchanged, the history stays without gaps.
+  const after = await applyAgentEdit(
+    user,
+    before,
+    { visibility, sharedConversationId, sharedVersion: pinnedVersion },
+    expectedVersion,
+    "This agent was changed somewhere else (another tab or window). Close this window and open Share again.",
+  );
+  return { agent: { ...withoutWebhookSecret(after), status: before.status }, shareUrl: shareUrlOf(after, origin) };
+}
+
+async function assertExistingVersion(agent: Agent, version: number): Promise<void> {
+  await getPlatformServices()
+    .store.getAgentVersion(agent.id, version)
+    .catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === "not_found")) throw error;
+      throw new AppError("bad_request", `This agent has no version ${version}: pin one of the versions in its history, or follow the latest.`, {
+        issues: [{ path: "pinnedVersion", message: `is not a version of this agent (it is at version ${agent.version})` }],
+      });
+    });
 }
 
 /** Only the owner's own chats with this agent: never a visitor's, never another agent's. */
@@ -89,11 +98,30 @@ function shareUrlOf(agent: Agent, origin: string): string | null {
 
 export async function getSharedAgent(shareToken: string): Promise<SharedAgent> {
   const agent = await sharedAgentByToken(shareToken);
+  // Named field by field: schedules (prompts, webhook addresses) and secrets never reach a visitor.
+  const { name, description, instructions, model } = await sharedConfigOf(agent);
   return {
-    ...agentConfigOf(agent),
+    name,
+    description,
+    instructions,
+    model,
     visibility: agent.visibility === "public" ? "public" : "link",
+    pinnedVersion: agent.sharedVersion ?? null,
     transcript: await sharedTranscriptOf(agent),
   };
+}
+
+/** The pinned version's configuration when the owner pinned one, else the latest. */
+async function sharedConfigOf(agent: Agent): Promise<AgentConfig> {
+  if (agent.sharedVersion === undefined) return agentConfigOf(agent);
+  const pinned = await getPlatformServices()
+    .store.getAgentVersion(agent.id, agent.sharedVersion)
+    .catch((error: unknown) => {
+      // Versions go only with their agent, so this is a store gone wrong; the latest is still shareable.
+      if (error instanceof AppError && error.code === "not_found") return null;
+      throw error;
+    });
+  return pinned?.config ?? agentConfigOf(agent);
 }
 
 async function sharedAgentByToken(shareToken: string): Promise<Agent> {
@@ -148,6 +176,8 @@ function toSharedBlock(block: ContentBlock): ContentBlock[] {
  */
 export async function copySharedAgent(user: ActingUser, shareToken: string): Promise<AgentSummary> {
   const source = await sharedAgentByToken(shareToken);
+  // The version the link shows is the one copied; its schedules stay with the owner.
+  const config = await sharedConfigOf(source);
   // Someone copying their own agent needs to tell the two apart.
-  return copyAgentInto(user, source, source.ownerId === user.userId ? copyName(source.name) : source.name);
+  return copyAgentInto(user, source, source.ownerId === user.userId ? copyName(config.name) : config.name, config);
 }

@@ -1,5 +1,13 @@
 import { deleteApp, getApps, initializeApp, type App } from "firebase-admin/app";
-import { getFirestore, type CollectionReference, type DocumentData, type DocumentReference, type Query, type Transaction } from "firebase-admin/firestore";
+import {
+  FieldPath,
+  getFirestore,
+  type CollectionReference,
+  type DocumentData,
+  type DocumentReference,
+  type Query,
+  type Transaction,
+} from "firebase-admin/firestore";
 import type { z } from "zod";
 import {
   agentSchema,
@@ -7,43 +15,55 @@ import {
   conversationSchema,
   guestSessionSchema,
   messageSchema,
+  notificationSchema,
   recordIdSchema,
   runSchema,
+  scheduleFireSchema,
   userSchema,
   type Agent,
   type Message,
+  type Notification,
 } from "../../lib/records";
 import {
   applyAgentPatch,
   applyConversationPatch,
   applyMessagePatch,
   applyRunPatch,
+  applyScheduleFirePatch,
   applyUserPatch,
   buildAgent,
   buildAgentVersion,
   buildConversation,
   buildGuestSession,
   buildMessage,
+  buildNotification,
   buildRun,
+  buildScheduleFire,
   buildUser,
   conversationAfterAppend,
   duplicateAgentVersion,
   duplicateEmail,
+  hasEnabledSchedules,
   isExpired,
   mergeIsNeeded,
   messagePage,
   notFound,
   pageLimit,
+  parseAfterId,
   parseNewGuestSession,
   parseNewMessage,
+  parseNotificationIds,
 } from "./record-rules";
 import type { PlatformStore, StoreOptions } from "./store";
 
 /**
- * Layout: top-level collections users, guestSessions, agents, conversations, messages and runs,
- * each document keyed by the record's id and holding the record itself; agent versions live
- * under agents/{agentId}/versions/{version}. Top-level conversations and messages let every
- * record be fetched by id alone; their parent ids are fields, covered by firestore.indexes.json.
+ * Layout: top-level collections users, guestSessions, agents, conversations, messages, runs,
+ * scheduleFires and notifications, each document keyed by the record's id and holding the record
+ * itself; agent versions live under agents/{agentId}/versions/{version}. Top-level conversations
+ * and messages let every record be fetched by id alone; their parent ids are fields, covered by
+ * firestore.indexes.json. Two derived fields exist only for queries and are written with their
+ * record every time: agents.hasEnabledSchedules and notifications.unread (Firestore cannot
+ * query for a field that is absent or inside an array of maps).
  */
 export interface FirestoreStoreOptions extends StoreOptions {
   /** Any id works against the emulator; in production it comes from the credentials when omitted. */
@@ -54,6 +74,8 @@ export interface FirestoreStoreOptions extends StoreOptions {
 const pingTimeoutMs = 5_000;
 // Deleting children goes in batches well under Firestore's per-request limits.
 const deleteBatchSize = 300;
+// gRPC status of a create() whose document exists.
+const alreadyExists = 6;
 
 export function createFirestoreStore(options: FirestoreStoreOptions = {}): PlatformStore {
   const now = options.now ?? (() => new Date());
@@ -71,6 +93,8 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
   const conversations = db.collection("conversations");
   const messages = db.collection("messages");
   const runs = db.collection("runs");
+  const scheduleFires = db.collection("scheduleFires");
+  const notifications = db.collection("notifications");
   const versionsOf = (agentId: string) => agents.doc(agentId).collection("versions");
   // An id from a URL may hold "/" or be empty, which Firestore rejects as a path: such ids simply do not exist.
   const docRef = (collection: CollectionReference, what: string, id: string): DocumentReference => {
@@ -83,6 +107,11 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
   const encodeMessage = (message: Message): DocumentData => withoutUndefined({ ...message, content: JSON.stringify(message.content) });
   const decodeMessage = (data: DocumentData | undefined): Message =>
     messageSchema.parse({ ...data, content: JSON.parse(String(data?.content)) });
+  // JSON drops undefined inside schedules, which Firestore would reject.
+  const encodeAgent = (agent: Agent): DocumentData =>
+    withoutUndefined({ ...agent, schedules: JSON.parse(JSON.stringify(agent.schedules)), hasEnabledSchedules: hasEnabledSchedules(agent) });
+  const encodeNotification = (notification: Notification): DocumentData =>
+    withoutUndefined({ ...notification, unread: notification.readAt === undefined });
 
   const getOrThrow = async <S extends z.ZodType>(schema: S, what: string, ref: DocumentReference, tx?: Transaction) => {
     const snapshot = tx ? await tx.get(ref) : await ref.get();
@@ -196,10 +225,13 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
         const ownedAgents = await tx.get(agents.where("ownerId", "==", fromGuestId));
         const ownedConversations = await tx.get(conversations.where("ownerId", "==", fromGuestId));
         const ownedRuns = await tx.get(runs.where("ownerId", "==", fromGuestId));
+        const ownedFires = await tx.get(scheduleFires.where("ownerId", "==", fromGuestId));
+        const ownNotifications = await tx.get(notifications.where("userId", "==", fromGuestId));
         const sessions = await tx.get(guestSessions.where("userId", "==", fromGuestId));
-        for (const snapshot of [ownedAgents, ownedConversations, ownedRuns]) {
+        for (const snapshot of [ownedAgents, ownedConversations, ownedRuns, ownedFires]) {
           for (const doc of snapshot.docs) tx.update(doc.ref, { ownerId: toUserId });
         }
+        for (const doc of ownNotifications.docs) tx.update(doc.ref, { userId: toUserId });
         for (const doc of sessions.docs) tx.delete(doc.ref);
         tx.update(users.doc(fromGuestId), { mergedInto: toUserId });
         return { agents: ownedAgents.size, conversations: ownedConversations.size, runs: ownedRuns.size };
@@ -232,7 +264,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async createAgent(input) {
       const agent = buildAgent(input, now());
-      await agents.doc(agent.id).create(withoutUndefined(agent));
+      await agents.doc(agent.id).create(encodeAgent(agent));
       return agent;
     },
 
@@ -244,7 +276,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       return db.runTransaction(async (tx) => {
         const current = await getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", id), tx);
         const next = applyAgentPatch(current, patch, expectedVersion, now());
-        if (next !== current) tx.set(agents.doc(id), withoutUndefined(next));
+        if (next !== current) tx.set(agents.doc(id), encodeAgent(next));
         return next;
       });
     },
@@ -257,10 +289,12 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
         const owned = await conversations.where("agentId", "==", id).select().limit(deleteBatchSize).get();
         for (const doc of owned.docs) await deleteConversationTree(doc.id);
         await deleteAll(versionsOf(id));
+        await deleteAll(scheduleFires.where("agentId", "==", id));
         const outcome = await db.runTransaction(async (tx) => {
           if (!(await tx.get(ref)).exists) return "done";
           if (!(await tx.get(conversations.where("agentId", "==", id).select().limit(1))).empty) return "retry";
           if (!(await tx.get(versionsOf(id).select().limit(1))).empty) return "retry";
+          if (!(await tx.get(scheduleFires.where("agentId", "==", id).select().limit(1))).empty) return "retry";
           tx.delete(ref);
           return "done";
         });
@@ -275,6 +309,13 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async findAgentByShareToken(shareToken) {
       return first(agentSchema, agents.where("shareToken", "==", shareToken));
+    },
+
+    async listAgentsWithEnabledSchedules(listOptions) {
+      const afterId = parseAfterId(listOptions?.afterId);
+      let query = agents.where("hasEnabledSchedules", "==", true).orderBy(FieldPath.documentId());
+      if (afterId !== undefined) query = query.startAfter(afterId);
+      return list(agentSchema, query.limit(pageLimit(listOptions)));
     },
 
     async createConversation(input) {
@@ -415,6 +456,84 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       const snapshot = await versionsOf(agentId).doc(String(version)).get();
       if (!snapshot.exists) throw notFound(`Version ${version} of agent`, agentId);
       return decode(agentVersionSchema, snapshot.data());
+    },
+
+    async claimScheduleFire(input) {
+      const fire = buildScheduleFire(input, now());
+      const ref = scheduleFires.doc(fire.id);
+      try {
+        // The agent is read in the transaction so a fire cannot slip in while the agent is deleted;
+        // create() is what makes the claim exclusive: a second claimer finds the document there.
+        return await db.runTransaction(
+          async (tx) => {
+            await getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", fire.agentId), tx);
+            if ((await tx.get(ref)).exists) return null;
+            tx.create(ref, withoutUndefined(fire));
+            return fire;
+          },
+          { maxAttempts: 20 },
+        );
+      } catch (error) {
+        if ((error as { code?: unknown }).code === alreadyExists) return null;
+        throw error;
+      }
+    },
+
+    async updateScheduleFire(id, patch) {
+      return db.runTransaction(async (tx) => {
+        const ref = docRef(scheduleFires, "Schedule fire", id);
+        const fire = applyScheduleFirePatch(await getOrThrow(scheduleFireSchema, "Schedule fire", ref, tx), patch, now());
+        tx.set(ref, withoutUndefined(fire));
+        return fire;
+      });
+    },
+
+    async latestScheduleFire(agentId, scheduleId) {
+      if (!isRecordId(agentId) || !isRecordId(scheduleId)) return null;
+      return first(scheduleFireSchema, scheduleFires.where("agentId", "==", agentId).where("scheduleId", "==", scheduleId).orderBy("slot", "desc"));
+    },
+
+    async listScheduleFires(agentId, listOptions) {
+      return list(scheduleFireSchema, scheduleFires.where("agentId", "==", agentId).orderBy("slot", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async createNotification(input) {
+      const notification = buildNotification(input, now());
+      await notifications.doc(notification.id).create(encodeNotification(notification));
+      return notification;
+    },
+
+    async listNotifications(userId, listOptions) {
+      let query: Query = notifications.where("userId", "==", userId);
+      if (listOptions?.unreadOnly) query = query.where("unread", "==", true);
+      return list(notificationSchema, query.orderBy("createdAt", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async markNotificationsRead(userId, ids) {
+      const only = parseNotificationIds(ids);
+      const readAt = now().toISOString();
+      const markRead = { readAt, unread: false };
+      if (only !== undefined) {
+        if (only.length === 0) return 0;
+        return db.runTransaction(async (tx) => {
+          const snapshots = await tx.getAll(...[...new Set(only)].map((id) => notifications.doc(id)));
+          const unread = snapshots.filter((snapshot) => snapshot.exists && snapshot.get("userId") === userId && snapshot.get("unread") === true);
+          for (const snapshot of unread) tx.update(snapshot.ref, markRead);
+          return unread.length;
+        });
+      }
+      // Page by page: each page, once marked, no longer matches the query.
+      const page = notifications.where("userId", "==", userId).where("unread", "==", true).select().limit(deleteBatchSize);
+      let marked = 0;
+      for (;;) {
+        const count = await db.runTransaction(async (tx) => {
+          const snapshot = await tx.get(page);
+          for (const doc of snapshot.docs) tx.update(doc.ref, markRead);
+          return snapshot.size;
+        });
+        marked += count;
+        if (count === 0) return marked;
+      }
     },
   };
 }

@@ -16,10 +16,17 @@ import {
   newConversationSchema,
   newGuestSessionSchema,
   newMessageSchema,
+  newNotificationSchema,
   newRunSchema,
+  newScheduleFireSchema,
   newUserSchema,
+  notificationSchema,
+  recordIdSchema,
   runPatchSchema,
   runSchema,
+  scheduleFireId,
+  scheduleFirePatchSchema,
+  scheduleFireSchema,
   userPatchSchema,
   userSchema,
   type Agent,
@@ -27,7 +34,9 @@ import {
   type Conversation,
   type GuestSession,
   type Message,
+  type Notification,
   type Run,
+  type ScheduleFire,
   type User,
 } from "../../lib/records";
 import type { ListOptions, MessagePage } from "./store";
@@ -172,19 +181,52 @@ export function applyAgentPatch(agent: Agent, patch: unknown, expectedVersion: n
       `This agent was changed elsewhere (now version ${agent.version}, your edit is from version ${expectedVersion}). Reload it and apply your edit again.`,
     );
   }
-  const { sharedConversationId, ...fields } = data;
+  const { sharedConversationId, sharedVersion, webhookSecret, ...fields } = data;
   const next: Agent = { ...agent, ...fields };
-  if (sharedConversationId === null) delete next.sharedConversationId;
-  else if (sharedConversationId !== undefined) next.sharedConversationId = sharedConversationId;
-  // Re-sharing is a fresh decision: a new link, and no transcript until one is chosen again.
+  setOrClear(next, "sharedConversationId", sharedConversationId);
+  setOrClear(next, "sharedVersion", sharedVersion);
+  setOrClear(next, "webhookSecret", webhookSecret);
+  // Re-sharing is a fresh decision: a new link, and no transcript or pin until chosen again.
   if (next.visibility === "private") {
     delete next.shareToken;
     delete next.sharedConversationId;
+    delete next.sharedVersion;
   } else next.shareToken ??= newId();
-  const compared = ["name", "description", "instructions", "model", "visibility", "shareToken", "sharedConversationId"] as const;
-  if (compared.every((key) => next[key] === agent[key])) return agent;
+  const compared = [
+    "name",
+    "description",
+    "instructions",
+    "model",
+    "visibility",
+    "shareToken",
+    "sharedConversationId",
+    "sharedVersion",
+    "webhookSecret",
+  ] as const;
+  const sameSchedules = JSON.stringify(next.schedules) === JSON.stringify(agent.schedules);
+  if (sameSchedules && compared.every((key) => next[key] === agent[key])) return agent;
   const at = now.toISOString();
   return checked(agentSchema, { ...next, version: agent.version + 1, updatedAt: at, lastActivityAt: at });
+}
+
+/** In a patch, undefined leaves a field as it is and null removes it. */
+function setOrClear<K extends "sharedConversationId" | "sharedVersion" | "webhookSecret">(
+  agent: Agent,
+  key: K,
+  value: Agent[K] | null | undefined,
+): void {
+  if (value === null) delete agent[key];
+  else if (value !== undefined) agent[key] = value;
+}
+
+/** The derived, indexed field behind listAgentsWithEnabledSchedules: written with every agent. */
+export function hasEnabledSchedules(agent: Pick<Agent, "schedules">): boolean {
+  return agent.schedules.some((schedule) => schedule.enabled);
+}
+
+export function parseAfterId(afterId: string | undefined): string | undefined {
+  if (afterId === undefined || recordIdSchema.safeParse(afterId).success) return afterId;
+  throw new AppError("bad_request", "afterId must be an agent id", { issues: [{ path: "afterId", message: "must be an agent id" }] });
 }
 
 export function buildAgentVersion(input: unknown, now: Date): AgentVersion {
@@ -269,4 +311,47 @@ export function applyRunPatch(run: Run, patch: unknown, now: Date): Run {
     next.durationMs ??= Math.max(0, Date.parse(next.finishedAt) - Date.parse(run.startedAt));
   }
   return checked(runSchema, next);
+}
+
+// ── Schedule fires ───────────────────────────────────────────────────────────────────────────────
+
+/** The fire a claim would create; its id comes from (agent, schedule, slot), which is what makes it a lease. */
+export function buildScheduleFire(input: unknown, now: Date): ScheduleFire {
+  const data = parseInput(newScheduleFireSchema, input, "schedule fire");
+  const at = now.toISOString();
+  const fire: ScheduleFire = {
+    ...data,
+    slot: new Date(data.slot).toISOString(),
+    id: scheduleFireId(data.agentId, data.scheduleId, data.slot),
+    claimedAt: at,
+  };
+  if (data.status === "skipped") fire.finishedAt = at;
+  return checked(scheduleFireSchema, fire);
+}
+
+const finalFireStatuses: readonly ScheduleFire["status"][] = ["complete", "interrupted", "failed", "skipped"];
+
+export function applyScheduleFirePatch(fire: ScheduleFire, patch: unknown, now: Date): ScheduleFire {
+  const data = parseInput(scheduleFirePatchSchema, patch, "schedule fire");
+  if (finalFireStatuses.includes(fire.status)) {
+    throw new AppError("conflict", `Schedule fire ${fire.id} already ended (${fire.status}).`);
+  }
+  const next: ScheduleFire = { ...fire, ...data };
+  if (finalFireStatuses.includes(next.status)) next.finishedAt ??= now.toISOString();
+  return checked(scheduleFireSchema, next);
+}
+
+// ── Notifications ────────────────────────────────────────────────────────────────────────────────
+
+export function buildNotification(input: unknown, now: Date): Notification {
+  const data = parseInput(newNotificationSchema, input, "notification");
+  return checked(notificationSchema, { ...data, id: newId(), createdAt: now.toISOString() });
+}
+
+const notificationIdsSchema = recordIdSchema.array().max(500, "may name at most 500 notifications");
+
+/** Ids to mark read: undefined means all of them; anything that is not an id list is bad input. */
+export function parseNotificationIds(ids: unknown): string[] | undefined {
+  if (ids === undefined) return undefined;
+  return parseInput(notificationIdsSchema, ids, "notification ids");
 }

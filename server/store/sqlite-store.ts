@@ -8,14 +8,18 @@ import {
   conversationSchema,
   guestSessionSchema,
   messageSchema,
+  notificationSchema,
   runSchema,
+  scheduleFireSchema,
   userSchema,
   type Agent,
   type AgentVersion,
   type Conversation,
   type GuestSession,
   type Message,
+  type Notification,
   type Run,
+  type ScheduleFire,
   type User,
 } from "../../lib/records";
 import {
@@ -23,24 +27,30 @@ import {
   applyConversationPatch,
   applyMessagePatch,
   applyRunPatch,
+  applyScheduleFirePatch,
   applyUserPatch,
   buildAgent,
   buildAgentVersion,
   buildConversation,
   buildGuestSession,
   buildMessage,
+  buildNotification,
   buildRun,
+  buildScheduleFire,
   buildUser,
   conversationAfterAppend,
   duplicateAgentVersion,
   duplicateEmail,
+  hasEnabledSchedules,
   isExpired,
   mergeIsNeeded,
   messagePage,
   notFound,
   pageLimit,
+  parseAfterId,
   parseNewGuestSession,
   parseNewMessage,
+  parseNotificationIds,
 } from "./record-rules";
 import type { PlatformStore, StoreOptions } from "./store";
 
@@ -48,7 +58,7 @@ import type { PlatformStore, StoreOptions } from "./store";
  * Schema changes, applied in order once each; PRAGMA user_version remembers how many ran.
  * Append new steps, never edit old ones. JSON columns hold what is never queried (content, usage).
  */
-const migrations = [
+export const sqliteMigrations = [
   `
   CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -149,11 +159,59 @@ const migrations = [
   `
   ALTER TABLE agents ADD COLUMN shared_conversation_id TEXT;
   `,
+  // Schedules (JSON, part of the config), the share pin, the webhook secret; has_enabled_schedules
+  // is derived from schedules on every write so the scheduler finds its agents through an index.
+  // Rows from before have no schedules: NULL reads as [], and 0 is right for them.
+  `
+  ALTER TABLE agents ADD COLUMN schedules TEXT;
+  ALTER TABLE agents ADD COLUMN shared_version INTEGER;
+  ALTER TABLE agents ADD COLUMN webhook_secret TEXT;
+  ALTER TABLE agents ADD COLUMN has_enabled_schedules INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX agents_enabled_schedules ON agents (id) WHERE has_enabled_schedules = 1;
+
+  ALTER TABLE runs ADD COLUMN schedule_id TEXT;
+
+  CREATE TABLE schedule_fires (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    schedule_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    claimed_by TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    run_id TEXT,
+    conversation_id TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX schedule_fires_agent_slot ON schedule_fires (agent_id, slot DESC, id DESC);
+  CREATE INDEX schedule_fires_schedule_slot ON schedule_fires (agent_id, schedule_id, slot DESC);
+  CREATE INDEX schedule_fires_owner ON schedule_fires (owner_id);
+
+  CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    agent_id TEXT,
+    conversation_id TEXT,
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    read_at TEXT
+  );
+  CREATE INDEX notifications_user_created ON notifications (user_id, created_at DESC, id DESC);
+  CREATE INDEX notifications_user_unread ON notifications (user_id, created_at DESC, id DESC) WHERE read_at IS NULL;
+  `,
 ];
 
 type Row = Record<string, unknown>;
 
-/** Maps a record to a row by naming: camelCase field ↔ snake_case column; listed fields as JSON. */
+/**
+ * Maps a record to a row by naming: camelCase field ↔ snake_case column; listed fields as JSON;
+ * derived columns are computed from the record on every write and never read back.
+ */
 class Table<T extends object> {
   readonly columns: readonly string[];
   private readonly fields: readonly string[];
@@ -162,9 +220,10 @@ class Table<T extends object> {
     readonly name: string,
     private readonly schema: z.ZodObject,
     private readonly jsonFields: readonly string[] = [],
+    private readonly derived: Readonly<Record<string, (record: T) => string | number | null>> = {},
   ) {
     this.fields = Object.keys(schema.shape);
-    this.columns = this.fields.map(toSnakeCase);
+    this.columns = [...this.fields.map(toSnakeCase), ...Object.keys(derived)];
   }
 
   toRow(record: T): Row {
@@ -173,6 +232,7 @@ class Table<T extends object> {
       const value = (record as Row)[field];
       row[toSnakeCase(field)] = value === undefined ? null : this.jsonFields.includes(field) ? JSON.stringify(value) : value;
     }
+    for (const [column, derive] of Object.entries(this.derived)) row[column] = derive(record);
     return row;
   }
 
@@ -202,11 +262,15 @@ function toSnakeCase(field: string): string {
 
 const users = new Table<User>("users", userSchema);
 const guestSessions = new Table<GuestSession>("guest_sessions", guestSessionSchema);
-const agents = new Table<Agent>("agents", agentSchema);
+const agents = new Table<Agent>("agents", agentSchema, ["schedules"], {
+  has_enabled_schedules: (agent) => (hasEnabledSchedules(agent) ? 1 : 0),
+});
 const agentVersions = new Table<AgentVersion>("agent_versions", agentVersionSchema, ["config"]);
 const conversations = new Table<Conversation>("conversations", conversationSchema);
 const messages = new Table<Message>("messages", messageSchema, ["content", "usage", "error"]);
 const runs = new Table<Run>("runs", runSchema, ["error"]);
+const scheduleFires = new Table<ScheduleFire>("schedule_fires", scheduleFireSchema);
+const notifications = new Table<Notification>("notifications", notificationSchema);
 
 export interface SqliteStoreOptions extends StoreOptions {
   /** Path of the database file; ":memory:" works for throwaway stores. */
@@ -304,6 +368,8 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
         if (!mergeIsNeeded(from, to)) return { agents: 0, conversations: 0, runs: 0 };
         const move = (table: string) => sql(`UPDATE ${table} SET owner_id = ? WHERE owner_id = ?`).run(toUserId, fromGuestId).changes;
         const result = { agents: move("agents"), conversations: move("conversations"), runs: move("runs") };
+        move("schedule_fires");
+        sql("UPDATE notifications SET user_id = ? WHERE user_id = ?").run(toUserId, fromGuestId);
         replace(users, { ...from, mergedInto: toUserId });
         sql("DELETE FROM guest_sessions WHERE user_id = ?").run(fromGuestId);
         return result;
@@ -353,8 +419,11 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async deleteAgent(id) {
-      // Foreign keys cascade to conversations, their messages, and the agent's versions.
-      if (sql("DELETE FROM agents WHERE id = ?").run(id).changes === 0) throw notFound("Agent", id);
+      write(() => {
+        // Foreign keys cascade to conversations, their messages, and the agent's versions.
+        if (sql("DELETE FROM agents WHERE id = ?").run(id).changes === 0) throw notFound("Agent", id);
+        sql("DELETE FROM schedule_fires WHERE agent_id = ?").run(id);
+      });
     },
 
     async listAgentsByOwner(ownerId, listOptions) {
@@ -363,6 +432,11 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
 
     async findAgentByShareToken(shareToken) {
       return one(agents, "share_token = ?", shareToken);
+    },
+
+    async listAgentsWithEnabledSchedules(listOptions) {
+      const afterId = parseAfterId(listOptions?.afterId) ?? "";
+      return many(agents, "WHERE has_enabled_schedules = 1 AND id > ? ORDER BY id ASC LIMIT ?", afterId, pageLimit(listOptions));
     },
 
     async createConversation(input) {
@@ -486,6 +560,57 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
       if (!agentVersion) throw notFound(`Version ${version} of agent`, agentId);
       return agentVersion;
     },
+
+    async claimScheduleFire(input) {
+      return write(() => {
+        const fire = buildScheduleFire(input, now());
+        byId(agents, "Agent", fire.agentId);
+        // The primary key is the lease: whoever inserts the row first has the slot.
+        const insertOnce = `${scheduleFires.insertSql()} ON CONFLICT (id) DO NOTHING`;
+        return sql(insertOnce).run(scheduleFires.toRow(fire)).changes === 1 ? fire : null;
+      });
+    },
+
+    async updateScheduleFire(id, patch) {
+      return write(() => {
+        const fire = applyScheduleFirePatch(byId(scheduleFires, "Schedule fire", id), patch, now());
+        replace(scheduleFires, fire);
+        return fire;
+      });
+    },
+
+    async latestScheduleFire(agentId, scheduleId) {
+      return one(scheduleFires, "agent_id = ? AND schedule_id = ? ORDER BY slot DESC LIMIT 1", agentId, scheduleId);
+    },
+
+    async listScheduleFires(agentId, listOptions) {
+      return many(scheduleFires, "WHERE agent_id = ? ORDER BY slot DESC, id DESC LIMIT ?", agentId, pageLimit(listOptions));
+    },
+
+    async createNotification(input) {
+      const notification = buildNotification(input, now());
+      insert(notifications, notification);
+      return notification;
+    },
+
+    async listNotifications(userId, listOptions) {
+      const unread = listOptions?.unreadOnly ? "AND read_at IS NULL" : "";
+      return many(notifications, `WHERE user_id = ? ${unread} ORDER BY created_at DESC, id DESC LIMIT ?`, userId, pageLimit(listOptions));
+    },
+
+    async markNotificationsRead(userId, ids) {
+      const only = parseNotificationIds(ids);
+      const readAt = now().toISOString();
+      return write(() => {
+        if (only === undefined) {
+          return sql("UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL").run(readAt, userId).changes;
+        }
+        const markOne = sql("UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL");
+        let marked = 0;
+        for (const id of new Set(only)) marked += markOne.run(readAt, id, userId).changes;
+        return marked;
+      });
+    },
   };
 }
 
@@ -493,13 +618,13 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     // Read inside the write transaction: a second process starting at the same time waits, then sees the new version.
     const applied = db.pragma("user_version", { simple: true }) as number;
-    if (applied > migrations.length) {
-      throw new Error(`The database was written by a newer version of the platform (schema ${applied}, this build knows ${migrations.length}).`);
+    if (applied > sqliteMigrations.length) {
+      throw new Error(`The database was written by a newer version of the platform (schema ${applied}, this build knows ${sqliteMigrations.length}).`);
     }
-    for (const [index, migration] of migrations.entries()) {
+    for (const [index, migration] of sqliteMigrations.entries()) {
       if (index < applied) continue;
       db.exec(migration);
     }
-    db.pragma(`user_version = ${migrations.length}`);
+    db.pragma(`user_version = ${sqliteMigrations.length}`);
   }).immediate();
 }

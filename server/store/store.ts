@@ -12,10 +12,15 @@ import type {
   NewConversation,
   NewGuestSession,
   NewMessage,
+  NewNotification,
   NewRun,
+  NewScheduleFire,
   NewUser,
+  Notification,
   Run,
   RunPatch,
+  ScheduleFire,
+  ScheduleFirePatch,
   User,
   UserPatch,
 } from "../../lib/records";
@@ -61,15 +66,23 @@ export interface PlatformStore {
   /**
    * Applies an edit made from `expectedVersion`; throws AppError("conflict") when the agent has
    * moved on since. Bumps the version when anything changed. Making an agent private drops its
-   * shareToken, so re-sharing issues a new link.
+   * shareToken, so re-sharing issues a new link. `sharedVersion`/`webhookSecret` null clears them.
    */
   updateAgent(id: string, patch: AgentPatch, expectedVersion: number): Promise<Agent>;
-  /** Deletes the agent with its conversations, their messages and its versions (runs stay, for cost history). */
+  /**
+   * Deletes the agent with its conversations, their messages, its versions and its schedule fires
+   * (runs stay, for cost history).
+   */
   deleteAgent(id: string): Promise<void>;
   /** By lastActivityAt, newest first. */
   listAgentsByOwner(ownerId: string, options?: ListOptions): Promise<Agent[]>;
   /** Only agents currently shared by link or publicly have a token. */
   findAgentByShareToken(shareToken: string): Promise<Agent | null>;
+  /**
+   * Agents with at least one enabled schedule, by id; `afterId` pages on from the last one seen.
+   * Served from a field kept up to date on every write, so it never scans every agent.
+   */
+  listAgentsWithEnabledSchedules(options?: ListOptions & { afterId?: string }): Promise<Agent[]>;
 
   /** Throws AppError("not_found") when the agent does not exist. */
   createConversation(input: NewConversation): Promise<Conversation>;
@@ -93,7 +106,7 @@ export interface PlatformStore {
   /** In seq order, messages after `afterSeq` (default 0: from the start), at most `limit` (default 100, max 500). */
   listMessages(conversationId: string, options?: MessagePage): Promise<Message[]>;
 
-  /** Starts in status running at the current time. */
+  /** Starts in status running at the current time; a scheduled run names its scheduleId. */
   createRun(input: NewRun): Promise<Run>;
   getRun(id: string): Promise<Run>;
   /**
@@ -112,6 +125,24 @@ export interface PlatformStore {
   /** Newest version first. */
   listAgentVersions(agentId: string, options?: ListOptions): Promise<AgentVersion[]>;
   getAgentVersion(agentId: string, version: number): Promise<AgentVersion>;
+
+  /**
+   * Takes the lease on one slot of a schedule by creating its fire, whose id is derived from
+   * (agentId, scheduleId, slot): atomic, so of several servers claiming one slot exactly one gets
+   * the fire and the others get null. Throws not_found for a missing agent.
+   */
+  claimScheduleFire(input: NewScheduleFire): Promise<ScheduleFire | null>;
+  updateScheduleFire(id: string, patch: ScheduleFirePatch): Promise<ScheduleFire>;
+  /** The fire with the newest slot for this schedule, or null when it never fired. */
+  latestScheduleFire(agentId: string, scheduleId: string): Promise<ScheduleFire | null>;
+  /** All of an agent's fires, newest slot first. */
+  listScheduleFires(agentId: string, options?: ListOptions): Promise<ScheduleFire[]>;
+
+  createNotification(input: NewNotification): Promise<Notification>;
+  /** Newest first; `unreadOnly` leaves out the ones already read. */
+  listNotifications(userId: string, options?: ListOptions & { unreadOnly?: boolean }): Promise<Notification[]>;
+  /** Marks this person's unread notifications read (only `ids`, when given); returns how many changed. */
+  markNotificationsRead(userId: string, ids?: string[]): Promise<number>;
 }
 
 export type StoreKind = "sqlite" | "firestore";

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as createAgentRoute } from "@/app/api/agents/route";
+import { PATCH as patchAgentRoute } from "@/app/api/agents/[id]/route";
 import { GET as getSharingRoute, PATCH as patchSharingRoute } from "@/app/api/agents/[id]/share/route";
 import { GET as getSharedRoute } from "@/app/api/share/[token]/route";
 import { POST as useSharedRoute } from "@/app/api/share/[token]/use/route";
-import type { AgentResponse } from "@/lib/agent-api";
+import type { AgentResponse, UpdateAgentBody } from "@/lib/agent-api";
 import type { ErrorPayload } from "@/lib/errors";
 import type { ContentBlock } from "@/lib/records";
 import type { SharedAgentResponse, SharingResponse, UpdateSharingBody, UseSharedAgentResponse } from "@/lib/share-api";
@@ -91,6 +92,12 @@ async function shareOk(token: string, agentId: string, body: UpdateSharingBody):
   const response = await share(token, agentId, body);
   expect(response.status).toBe(200);
   return json<SharingResponse>(response);
+}
+
+async function editAgent(agentId: string, body: UpdateAgentBody) {
+  const response = await patchAgentRoute(request(owner.token, `/agents/${agentId}`, { method: "PATCH", body }), agentParams(agentId));
+  expect(response.status).toBe(200);
+  return (await json<AgentResponse>(response)).agent;
 }
 
 function readShared(shareToken: string) {
@@ -288,5 +295,70 @@ describe("using a shared agent", () => {
     expect(response.status).toBe(201);
     const { agent: copy } = await json<UseSharedAgentResponse>(response);
     expect(copy).toMatchObject({ ownerId: owner.userId, name: `${agent.name} (copy)`, copiedFrom: agent.id });
+  });
+});
+
+describe("pinning a share link to a version", () => {
+  const schedule = {
+    cron: "0 9 * * 1-5",
+    timezone: "Europe/Paris",
+    prompt: "owner-only-schedule-prompt",
+    enabled: true,
+    missedRunPolicy: "skip" as const,
+    webhookUrl: "https://hooks.example.com/owner-only-webhook",
+  };
+
+  it("shows the pinned version after later edits, copies it without schedules, and follows the latest again when unpinned", async () => {
+    const agent = await createAgent(owner.token);
+    const pinnedConfig = await editAgent(agent.id, { instructions: "Pinned instructions.", model: "claude-pinned-model", schedules: [schedule], expectedVersion: 1 });
+    const { agent: shared, shareUrl } = await shareOk(owner.token, agent.id, { visibility: "link", pinnedVersion: pinnedConfig.version, expectedVersion: pinnedConfig.version });
+    expect(shared.sharedVersion).toBe(pinnedConfig.version);
+    await editAgent(agent.id, { name: "Renamed later", instructions: "Later instructions.", expectedVersion: shared.version });
+    const shareToken = tokenOf(shareUrl);
+
+    const { shared: page } = await json<SharedAgentResponse>(await readShared(shareToken));
+    expect(page).toMatchObject({ name: agent.name, instructions: "Pinned instructions.", model: "claude-pinned-model", pinnedVersion: pinnedConfig.version });
+    const secret = (await store.getAgent(agent.id)).webhookSecret!;
+    expect(secret).toBeDefined();
+    const visible = JSON.stringify(page);
+    for (const hidden of ["Later instructions.", "Renamed later", "owner-only-schedule-prompt", "owner-only-webhook", secret, "sch_"]) expect(visible).not.toContain(hidden);
+    expect(page).not.toHaveProperty("schedules");
+
+    const used = await useSharedRoute(request(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    expect(used.status).toBe(201);
+    const { agent: copy } = await json<UseSharedAgentResponse>(used);
+    expect(copy).toMatchObject({ ownerId: visitor.userId, name: agent.name, instructions: "Pinned instructions.", model: "claude-pinned-model", schedules: [] });
+    const storedCopy = await store.getAgent(copy.id);
+    expect(storedCopy.schedules).toEqual([]);
+    expect(storedCopy.webhookSecret).toBeUndefined();
+    expect((await store.listAgentsWithEnabledSchedules()).map((entry) => entry.id)).not.toContain(copy.id);
+
+    const latest = await store.getAgent(agent.id);
+    await shareOk(owner.token, agent.id, { visibility: "link", pinnedVersion: null, expectedVersion: latest.version });
+    const { shared: following } = await json<SharedAgentResponse>(await readShared(shareToken));
+    expect(following).toMatchObject({ name: "Renamed later", instructions: "Later instructions.", pinnedVersion: null });
+    expect(JSON.stringify(following)).not.toContain("owner-only");
+  });
+
+  it("never shows a shared agent's schedules or secret, pinned or not", async () => {
+    const agent = await createAgent(owner.token);
+    const scheduled = await editAgent(agent.id, { schedules: [schedule], expectedVersion: 1 });
+    const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "public", expectedVersion: scheduled.version });
+    const { shared: page } = await json<SharedAgentResponse>(await readShared(tokenOf(shareUrl)));
+    expect(page.pinnedVersion).toBeNull();
+    expect(page).not.toHaveProperty("schedules");
+    const visible = JSON.stringify(page);
+    for (const hidden of ["owner-only-schedule-prompt", "owner-only-webhook", (await store.getAgent(agent.id)).webhookSecret!]) expect(visible).not.toContain(hidden);
+  });
+
+  it("refuses to pin a version the agent does not have, and changes nothing", async () => {
+    const agent = await createAgent(owner.token);
+    const response = await share(owner.token, agent.id, { visibility: "link", pinnedVersion: 7, expectedVersion: agent.version });
+    expect(response.status).toBe(400);
+    const { error } = await json<{ error: ErrorPayload }>(response);
+    expect(error.message).toMatch(/no version 7/);
+    expect(error.issues?.[0]?.path).toBe("pinnedVersion");
+    expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });
+    expect((await store.getAgent(agent.id)).sharedVersion).toBeUndefined();
   });
 });

@@ -2,16 +2,29 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
+import { deleteApp, initializeApp } from "firebase-admin/app";
+import { getFirestore } from "firebase-admin/firestore";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { AppError, ErrorCode } from "../../lib/errors";
-import type { ContentBlock, NewAgent } from "../../lib/records";
+import type { ContentBlock, NewAgent, Schedule } from "../../lib/records";
 import { createFirestoreStore } from "../../server/store/firestore-store";
-import { createSqliteStore } from "../../server/store/sqlite-store";
+import { createSqliteStore, sqliteMigrations } from "../../server/store/sqlite-store";
 import type { PlatformStore, StoreOptions } from "../../server/store/store";
 import { startFirestoreEmulator, stopFirestoreEmulator } from "./setup/firestore-emulator";
 
-/** A store for one test, and how to throw its data away afterwards. */
-type StoreFactory = (options: Required<StoreOptions>) => Promise<{ store: PlatformStore; discard: () => Promise<void> }>;
+/** An agent and a version written the way the release before schedules stored them. */
+interface LegacyRecords {
+  agent: { id: string; ownerId: string; name: string; instructions: string; at: string };
+  version: { agentId: string; version: number; config: { name: string; description: string; instructions: string; model: string }; createdBy: string; at: string };
+}
+
+/** A store for one test, how to throw its data away afterwards, and a raw writer for old-format records. */
+type StoreFactory = (options: Required<StoreOptions>) => Promise<{
+  store: PlatformStore;
+  discard: () => Promise<void>;
+  writeLegacy: (records: LegacyRecords) => Promise<void>;
+}>;
 
 interface TestClock {
   now: () => Date;
@@ -43,10 +56,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     let store: PlatformStore;
     let clock: TestClock;
     let discard: () => Promise<void>;
+    let writeLegacy: (records: LegacyRecords) => Promise<void>;
 
     beforeEach(async () => {
       clock = testClock();
-      ({ store, discard } = await makeStore({ now: clock.now }));
+      ({ store, discard, writeLegacy } = await makeStore({ now: clock.now }));
     });
 
     afterEach(async () => {
@@ -85,6 +99,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await rejectsWith(store.getRun(id), "not_found");
         await rejectsWith(store.getAgentVersion(id, 1), "not_found");
         expect(await store.listAgentVersions(id)).toEqual([]);
+        await rejectsWith(store.updateScheduleFire(id, { status: "running" }), "not_found");
+        expect(await store.listScheduleFires(id)).toEqual([]);
+        expect(await store.latestScheduleFire(id, id)).toBeNull();
+        expect(await store.listNotifications(id)).toEqual([]);
+        expect(await store.markNotificationsRead(id)).toBe(0);
         expect(await store.findGuestSession(id)).toBeNull();
         await store.deleteGuestSession(id);
       }
@@ -521,13 +540,361 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect((await store.listUnfinishedRuns({ limit: 1 })).map((run) => run.id)).toEqual([older.id]);
       });
     });
+
+    describe("schedules", () => {
+      const schedule = (overrides: Partial<Schedule> = {}): Schedule => ({
+        id: "sch_morning",
+        cron: "0 9 * * 1-5",
+        timezone: "Europe/Paris",
+        prompt: "Pull the numbers and update the chart.",
+        enabled: true,
+        missedRunPolicy: "skip",
+        ...overrides,
+      });
+
+      it("keeps schedules in the agent and in its versions, and leaves them alone in edits that do not name them", async () => {
+        const agent = await agentOf((await owner()).id);
+        expect(agent.schedules).toEqual([]);
+        const morning = schedule({ webhookUrl: "https://hooks.example.com/run" });
+        const evening = schedule({ id: "sch_evening", cron: "30 18 * * *", missedRunPolicy: "catch_up_once", enabled: false });
+        const scheduled = await store.updateAgent(agent.id, { schedules: [morning, evening], webhookSecret: "s".repeat(43) }, 1);
+        expect(scheduled).toMatchObject({ version: 2, schedules: [morning, evening], webhookSecret: "s".repeat(43) });
+        expect(await store.getAgent(agent.id)).toEqual(scheduled);
+
+        const renamed = await store.updateAgent(agent.id, { name: "Reporter" }, 2);
+        expect(renamed.schedules).toEqual([morning, evening]);
+        // The same list again is no change, so no new version.
+        expect(await store.updateAgent(agent.id, { schedules: [morning, evening] }, 3)).toEqual(renamed);
+
+        const config = { name: renamed.name, description: renamed.description, instructions: renamed.instructions, model: renamed.model, schedules: renamed.schedules };
+        const version = await store.addAgentVersion({ agentId: agent.id, version: 3, config, createdBy: agent.ownerId });
+        expect(version.config.schedules).toEqual([morning, evening]);
+        expect(await store.getAgentVersion(agent.id, 3)).toEqual(version);
+        expect((await store.listAgentVersions(agent.id))[0]).toEqual(version);
+
+        // Restoring an earlier config (what rollback does) brings its schedules back exactly.
+        const cleared = await store.updateAgent(agent.id, { schedules: [] }, 3);
+        expect(cleared.schedules).toEqual([]);
+        const restored = await store.updateAgent(agent.id, { schedules: (await store.getAgentVersion(agent.id, 3)).config.schedules }, cleared.version);
+        expect(restored.schedules).toEqual([morning, evening]);
+        expect((await store.getAgent(agent.id)).schedules).toEqual([morning, evening]);
+      });
+
+      it("lists exactly the agents with an enabled schedule, by id, page by page", async () => {
+        const user = await owner();
+        const enabled = [];
+        for (let index = 0; index < 3; index += 1) {
+          const agent = await agentOf(user.id, { name: `Scheduled ${index}` });
+          enabled.push(await store.updateAgent(agent.id, { schedules: [schedule(), schedule({ id: "sch_off", enabled: false })] }, 1));
+        }
+        const paused = await agentOf(user.id, { name: "Paused" });
+        await store.updateAgent(paused.id, { schedules: [schedule({ enabled: false })] }, 1);
+        await agentOf(user.id, { name: "Unscheduled" });
+        const byId = [...enabled].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+        expect(await store.listAgentsWithEnabledSchedules()).toEqual(byId);
+        const firstPage = await store.listAgentsWithEnabledSchedules({ limit: 2 });
+        expect(firstPage).toEqual(byId.slice(0, 2));
+        expect(await store.listAgentsWithEnabledSchedules({ afterId: firstPage[1]!.id })).toEqual(byId.slice(2));
+
+        // Switching the last enabled schedule off (or deleting the agent) takes it off the list.
+        const [first, second] = byId;
+        await store.updateAgent(first!.id, { schedules: first!.schedules.map((entry) => ({ ...entry, enabled: false })) }, first!.version);
+        await store.deleteAgent(second!.id);
+        expect((await store.listAgentsWithEnabledSchedules()).map((agent) => agent.id)).toEqual([byId[2]!.id]);
+        const resumed = await store.updateAgent(paused.id, { schedules: [schedule()] }, 2);
+        expect((await store.listAgentsWithEnabledSchedules()).map((agent) => agent.id).sort()).toEqual([byId[2]!.id, resumed.id].sort());
+        await rejectsWith(store.listAgentsWithEnabledSchedules({ afterId: "a/b" }), "bad_request");
+      });
+
+      it("refuses bad schedules and changes nothing", async () => {
+        const agent = await store.updateAgent((await agentOf((await owner()).id)).id, { schedules: [schedule()] }, 1);
+        const bad: unknown[] = [
+          [schedule({ cron: "0 9 * *" })],
+          [schedule({ prompt: "" })],
+          [schedule({ webhookUrl: "ftp://example.com" })],
+          [{ ...schedule(), missedRunPolicy: "whenever" }],
+          [{ ...schedule(), id: undefined }],
+          Array.from({ length: 11 }, (_, index) => schedule({ id: `sch_${index}` })),
+        ];
+        for (const schedules of bad) await rejectsWith(store.updateAgent(agent.id, { schedules } as never, agent.version), "bad_request");
+        expect(await store.getAgent(agent.id)).toEqual(agent);
+      });
+
+      it("pins a share to a version and clears the pin with null or by going private", async () => {
+        const agent = await agentOf((await owner()).id);
+        const pinned = await store.updateAgent(agent.id, { visibility: "link", sharedVersion: 1 }, 1);
+        expect(pinned.sharedVersion).toBe(1);
+        expect(await store.findAgentByShareToken(pinned.shareToken!)).toEqual(pinned);
+        const edited = await store.updateAgent(agent.id, { instructions: "Newer" }, pinned.version);
+        expect(edited.sharedVersion).toBe(1);
+        const following = await store.updateAgent(agent.id, { sharedVersion: null }, edited.version);
+        expect(following.sharedVersion).toBeUndefined();
+        expect(await store.getAgent(agent.id)).toEqual(following);
+
+        const again = await store.updateAgent(agent.id, { sharedVersion: 2 }, following.version);
+        const hidden = await store.updateAgent(agent.id, { visibility: "private" }, again.version);
+        expect(hidden.sharedVersion).toBeUndefined();
+        await rejectsWith(store.updateAgent(agent.id, { sharedVersion: 0 }, hidden.version), "bad_request");
+        expect(await store.getAgent(agent.id)).toEqual(hidden);
+      });
+
+      it("reads agents and versions stored before schedules existed as having none", async () => {
+        const user = await owner();
+        const at = clock.now().toISOString();
+        const id = `legacy-${randomBytes(4).toString("hex")}`;
+        const config = { name: "Old timer", description: "", instructions: "From the old days.", model: "claude-sonnet-4-5" };
+        await writeLegacy({
+          agent: { id, ownerId: user.id, name: config.name, instructions: config.instructions, at },
+          version: { agentId: id, version: 1, config, createdBy: user.id, at },
+        });
+
+        const agent = await store.getAgent(id);
+        expect(agent).toMatchObject({ name: "Old timer", schedules: [], version: 1 });
+        expect(agent.sharedVersion).toBeUndefined();
+        expect(agent.webhookSecret).toBeUndefined();
+        expect(await store.getAgentVersion(id, 1)).toMatchObject({ config: { ...config, schedules: [] } });
+        expect((await store.listAgentVersions(id))[0]?.config.schedules).toEqual([]);
+        expect(await store.listAgentsWithEnabledSchedules()).toEqual([]);
+
+        const scheduled = await store.updateAgent(id, { schedules: [schedule()] }, 1);
+        expect((await store.listAgentsWithEnabledSchedules()).map((entry) => entry.id)).toEqual([scheduled.id]);
+      });
+
+      it("records which schedule started a run", async () => {
+        const { user, agent, conversation } = await conversationWithAgent();
+        const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "schedule", scheduleId: "sch_morning" });
+        expect(run).toMatchObject({ trigger: "schedule", scheduleId: "sch_morning", status: "running" });
+        expect(await store.getRun(run.id)).toEqual(run);
+        const chat = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "chat" });
+        expect(chat.scheduleId).toBeUndefined();
+      });
+    });
+
+    describe("schedule fires", () => {
+      const slot = (minute: number) => new Date(Date.UTC(2026, 0, 5, 9, minute)).toISOString();
+
+      async function scheduledAgent() {
+        const user = await owner();
+        const agent = await agentOf(user.id);
+        return { user, agent, fire: (scheduleId: string, at: string, claimedBy = "server-a") => ({ agentId: agent.id, scheduleId, ownerId: user.id, slot: at, claimedBy }) };
+      }
+
+      it("lets exactly one claim of a slot through: the second gets null", async () => {
+        const { agent, fire } = await scheduledAgent();
+        const claimed = await store.claimScheduleFire(fire("sch_a", slot(0)));
+        expect(claimed).toMatchObject({
+          id: `${agent.id}_sch_a_${Date.parse(slot(0))}`,
+          status: "claimed",
+          claimedBy: "server-a",
+          slot: slot(0),
+        });
+        expect(claimed?.finishedAt).toBeUndefined();
+        expect(await store.claimScheduleFire(fire("sch_a", slot(0), "server-b"))).toBeNull();
+        expect(await store.listScheduleFires(agent.id)).toEqual([claimed]);
+
+        // Several servers at once: one winner, the rest null, one record.
+        const racers = await Promise.all(["s1", "s2", "s3", "s4", "s5"].map((server) => store.claimScheduleFire(fire("sch_a", slot(1), server))));
+        const winners = racers.filter((result) => result !== null);
+        expect(winners).toHaveLength(1);
+        const fires = await store.listScheduleFires(agent.id);
+        expect(fires).toHaveLength(2);
+        expect(fires[0]).toEqual(winners[0]);
+      });
+
+      it("records a skipped slot as finished in one write, and refuses claims for missing agents or bad input", async () => {
+        const { agent, fire } = await scheduledAgent();
+        const skipped = await store.claimScheduleFire({ ...fire("sch_a", slot(2)), status: "skipped", reason: "Missed while the server was down." });
+        expect(skipped).toMatchObject({ status: "skipped", reason: "Missed while the server was down." });
+        expect(skipped?.finishedAt).toBe(skipped?.claimedAt);
+        await rejectsWith(store.claimScheduleFire({ ...fire("sch_a", slot(3)), agentId: "missing" }), "not_found");
+        await rejectsWith(store.claimScheduleFire({ ...fire("sch_a", slot(3)), slot: "tomorrow" }), "bad_request");
+        await rejectsWith(store.claimScheduleFire({ ...fire("sch_a", slot(3)), status: "complete" } as never), "bad_request");
+        await rejectsWith(store.claimScheduleFire({ ...fire("sch_a", slot(3)), ownerId: "" }), "bad_request");
+        expect(await store.listScheduleFires(agent.id)).toEqual([skipped]);
+      });
+
+      it("follows a fire from claimed to running to finished, then keeps it as it was", async () => {
+        const { user, agent, fire } = await scheduledAgent();
+        const claimed = (await store.claimScheduleFire(fire("sch_a", slot(0))))!;
+        const conversation = await store.createConversation({ agentId: agent.id, ownerId: user.id });
+        const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "schedule", scheduleId: "sch_a" });
+        const running = await store.updateScheduleFire(claimed.id, { status: "running", runId: run.id, conversationId: conversation.id });
+        expect(running).toEqual({ ...claimed, status: "running", runId: run.id, conversationId: conversation.id });
+        clock.advance(5_000);
+        const done = await store.updateScheduleFire(claimed.id, { status: "complete" });
+        expect(done.status).toBe("complete");
+        expect(Date.parse(done.finishedAt!) - Date.parse(claimed.claimedAt)).toBeGreaterThanOrEqual(5_000);
+        expect(await store.latestScheduleFire(agent.id, "sch_a")).toEqual(done);
+
+        await rejectsWith(store.updateScheduleFire(claimed.id, { status: "failed" }), "conflict");
+        await rejectsWith(store.updateScheduleFire(claimed.id, { slot: slot(9) } as never), "bad_request");
+        expect(await store.latestScheduleFire(agent.id, "sch_a")).toEqual(done);
+        await rejectsWith(store.updateScheduleFire("missing", { status: "failed" }), "not_found");
+      });
+
+      it("lists an agent's fires newest slot first and finds each schedule's latest", async () => {
+        const { agent, fire } = await scheduledAgent();
+        const other = await scheduledAgent();
+        // Claimed out of order: the order is the slots', not the claims'.
+        const middle = await store.claimScheduleFire(fire("sch_a", slot(10)));
+        const newest = await store.claimScheduleFire(fire("sch_b", slot(20)));
+        const oldest = await store.claimScheduleFire(fire("sch_a", slot(5)));
+        await store.claimScheduleFire(other.fire("sch_a", slot(30)));
+
+        expect(await store.listScheduleFires(agent.id)).toEqual([newest, middle, oldest]);
+        expect(await store.listScheduleFires(agent.id, { limit: 2 })).toEqual([newest, middle]);
+        expect(await store.latestScheduleFire(agent.id, "sch_a")).toEqual(middle);
+        expect(await store.latestScheduleFire(agent.id, "sch_b")).toEqual(newest);
+        expect(await store.latestScheduleFire(agent.id, "sch_never")).toBeNull();
+        await rejectsWith(store.listScheduleFires(agent.id, { limit: 501 }), "bad_request");
+      });
+
+      it("deletes an agent's fires with the agent and keeps everyone else's", async () => {
+        const { agent, fire } = await scheduledAgent();
+        const other = await scheduledAgent();
+        await store.claimScheduleFire(fire("sch_a", slot(0)));
+        await store.claimScheduleFire(fire("sch_b", slot(1)));
+        const kept = await store.claimScheduleFire(other.fire("sch_a", slot(0)));
+
+        await store.deleteAgent(agent.id);
+        expect(await store.listScheduleFires(agent.id)).toEqual([]);
+        expect(await store.latestScheduleFire(agent.id, "sch_a")).toBeNull();
+        expect(await store.listScheduleFires(other.agent.id)).toEqual([kept]);
+      });
+    });
+
+    describe("notifications", () => {
+      it("lists a person's notifications newest first, unread or all, and marks them read", async () => {
+        const ada = await owner();
+        const grace = await owner("Grace");
+        const first = await store.createNotification({ userId: ada.id, kind: "run_complete", title: "Morning report finished", body: "3 files", agentId: "agent-1" });
+        const second = await store.createNotification({ userId: ada.id, kind: "run_failed", title: "Morning report failed" });
+        const third = await store.createNotification({ userId: ada.id, kind: "run_interrupted", title: "Stopped", runId: "run-1", conversationId: "conv-1" });
+        const graces = await store.createNotification({ userId: grace.id, kind: "run_complete", title: "Grace's" });
+        expect(first).toMatchObject({ userId: ada.id, kind: "run_complete", body: "3 files", agentId: "agent-1" });
+        expect(second.body).toBe("");
+        expect(first.readAt).toBeUndefined();
+
+        expect(await store.listNotifications(ada.id)).toEqual([third, second, first]);
+        expect(await store.listNotifications(ada.id, { limit: 1 })).toEqual([third]);
+        expect(await store.listNotifications(ada.id, { unreadOnly: true })).toEqual([third, second, first]);
+
+        // Someone else's id is not Ada's to mark; an already read one does not count twice.
+        expect(await store.markNotificationsRead(ada.id, [second.id, graces.id, "missing"])).toBe(1);
+        expect(await store.markNotificationsRead(ada.id, [second.id])).toBe(0);
+        expect(await store.markNotificationsRead(ada.id, [])).toBe(0);
+        const unread = await store.listNotifications(ada.id, { unreadOnly: true });
+        expect(unread).toEqual([third, first]);
+        const all = await store.listNotifications(ada.id);
+        expect(all[1]).toMatchObject({ id: second.id, readAt: expect.any(String) });
+
+        expect(await store.markNotificationsRead(ada.id)).toBe(2);
+        expect(await store.markNotificationsRead(ada.id)).toBe(0);
+        expect(await store.listNotifications(ada.id, { unreadOnly: true })).toEqual([]);
+        expect((await store.listNotifications(ada.id)).every((notification) => notification.readAt !== undefined)).toBe(true);
+        expect(await store.listNotifications(grace.id, { unreadOnly: true })).toEqual([graces]);
+      });
+
+      it("refuses malformed notifications and id lists", async () => {
+        const ada = await owner();
+        await rejectsWith(store.createNotification({ userId: ada.id, kind: "party", title: "?" } as never), "bad_request");
+        await rejectsWith(store.createNotification({ userId: ada.id, kind: "run_complete", title: "" }), "bad_request");
+        await rejectsWith(store.markNotificationsRead(ada.id, ["a/b"]), "bad_request");
+        await rejectsWith(store.markNotificationsRead(ada.id, "all" as never), "bad_request");
+        expect(await store.listNotifications(ada.id)).toEqual([]);
+      });
+
+      it("moves a guest's notifications and schedule fires to the account it merges into", async () => {
+        const guest = await store.createUser({ type: "guest" });
+        const member = await owner();
+        const agent = await agentOf(guest.id);
+        const fire = await store.claimScheduleFire({ agentId: agent.id, scheduleId: "sch_a", ownerId: guest.id, slot: "2026-01-05T09:00:00.000Z", claimedBy: "s" });
+        const note = await store.createNotification({ userId: guest.id, kind: "run_complete", title: "Done" });
+        await store.mergeUser(guest.id, member.id);
+        expect(await store.listNotifications(member.id)).toEqual([{ ...note, userId: member.id }]);
+        expect(await store.listNotifications(guest.id)).toEqual([]);
+        expect(await store.listScheduleFires(agent.id)).toEqual([{ ...fire, ownerId: member.id }]);
+      });
+    });
   });
 }
 
 describeStoreContract("SQLite", async (options) => {
   const dir = await mkdtemp(path.join(tmpdir(), "store-contract-"));
-  const store = createSqliteStore({ ...options, file: path.join(dir, "platform.sqlite") });
-  return { store, discard: () => rm(dir, { recursive: true, force: true }) };
+  const file = path.join(dir, "platform.sqlite");
+  const store = createSqliteStore({ ...options, file });
+  const writeLegacy = async ({ agent, version }: LegacyRecords) => {
+    const db = new Database(file);
+    try {
+      db.prepare(
+        `INSERT INTO agents (id, owner_id, name, description, instructions, model, visibility, created_at, updated_at, last_activity_at, version)
+         VALUES (?, ?, ?, '', ?, 'claude-sonnet-4-5', 'private', ?, ?, ?, 1)`,
+      ).run(agent.id, agent.ownerId, agent.name, agent.instructions, agent.at, agent.at, agent.at);
+      db.prepare("INSERT INTO agent_versions (agent_id, version, config, created_at, created_by) VALUES (?, ?, ?, ?, ?)").run(
+        version.agentId,
+        version.version,
+        JSON.stringify(version.config),
+        version.at,
+        version.createdBy,
+      );
+    } finally {
+      db.close();
+    }
+  };
+  return { store, discard: () => rm(dir, { recursive: true, force: true }), writeLegacy };
+});
+
+describe("SQLite database from the release before schedules", () => {
+  it("is upgraded in place on open, keeping every record", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "store-upgrade-"));
+    const file = path.join(dir, "platform.sqlite");
+    try {
+      // The previous release's schema, with its data, exactly as it left the file.
+      const old = new Database(file);
+      for (const migration of sqliteMigrations.slice(0, 2)) old.exec(migration);
+      old.pragma("user_version = 2");
+      const at = "2025-12-01T10:00:00.000Z";
+      old.prepare("INSERT INTO users (id, type, name, created_at) VALUES ('u1', 'google', 'Ada', ?)").run(at);
+      old.prepare(
+        `INSERT INTO agents (id, owner_id, name, description, instructions, model, visibility, share_token, created_at, updated_at, last_activity_at, version)
+         VALUES ('a1', 'u1', 'Analyst', 'Sales', 'Be brief.', 'claude-sonnet-4-5', 'link', 'tok1', ?, ?, ?, 2)`,
+      ).run(at, at, at);
+      const oldConfig = { name: "Analyst", description: "Sales", instructions: "Be brief.", model: "claude-sonnet-4-5" };
+      old.prepare("INSERT INTO agent_versions (agent_id, version, config, created_at, created_by) VALUES ('a1', 2, ?, ?, 'u1')").run(JSON.stringify(oldConfig), at);
+      old.prepare("INSERT INTO conversations (id, agent_id, owner_id, title, claude_session_id, status, last_seq, created_at, updated_at) VALUES ('c1', 'a1', 'u1', 'Chat', 's1', 'idle', 1, ?, ?)").run(at, at);
+      old.prepare("INSERT INTO messages (id, conversation_id, seq, role, content, status, created_at, updated_at) VALUES ('m1', 'c1', 1, 'user', ?, 'complete', ?, ?)").run(
+        JSON.stringify(text("hello")),
+        at,
+        at,
+      );
+      old.prepare("INSERT INTO runs (id, conversation_id, agent_id, owner_id, trigger, status, started_at) VALUES ('r1', 'c1', 'a1', 'u1', 'chat', 'complete', ?)").run(at);
+      old.close();
+
+      const store = createSqliteStore({ file });
+      try {
+        expect(await store.getAgent("a1")).toMatchObject({ name: "Analyst", shareToken: "tok1", version: 2, schedules: [] });
+        expect((await store.getAgentVersion("a1", 2)).config).toEqual({ ...oldConfig, schedules: [] });
+        expect((await store.listMessages("c1"))[0]?.content).toEqual(text("hello"));
+        expect(await store.getRun("r1")).toMatchObject({ status: "complete", trigger: "chat" });
+        expect(await store.getUser("u1")).toMatchObject({ name: "Ada" });
+        // And the new parts work on the upgraded file.
+        const schedule: Schedule = { id: "sch_1", cron: "0 9 * * *", timezone: "UTC", prompt: "Go", enabled: true, missedRunPolicy: "skip" };
+        await store.updateAgent("a1", { schedules: [schedule] }, 2);
+        expect((await store.listAgentsWithEnabledSchedules()).map((agent) => agent.id)).toEqual(["a1"]);
+        expect(await store.claimScheduleFire({ agentId: "a1", scheduleId: "sch_1", ownerId: "u1", slot: at, claimedBy: "s" })).not.toBeNull();
+        await store.createNotification({ userId: "u1", kind: "run_complete", title: "Done" });
+      } finally {
+        await store.close();
+      }
+      // Opening it again (a restart) applies nothing twice.
+      const reopened = createSqliteStore({ file });
+      expect((await reopened.getAgent("a1")).schedules).toHaveLength(1);
+      await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("Firestore emulator", () => {
@@ -556,10 +923,36 @@ describe("Firestore emulator", () => {
     // A project per test: tests never see each other's documents.
     const projectId = `demo-contract-${randomBytes(6).toString("hex")}`;
     const store = createFirestoreStore({ ...options, projectId });
+    // A separate client writes old-format documents straight into the same project.
+    const legacyApp = initializeApp({ projectId }, `legacy-writer-${projectId}`);
     const discard = async () => {
+      await deleteApp(legacyApp);
       const response = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: "DELETE" });
       if (!response.ok) throw new Error(`clearing emulator project ${projectId} failed: ${response.status}`);
     };
-    return { store, discard };
+    const writeLegacy = async ({ agent, version }: LegacyRecords) => {
+      const db = getFirestore(legacyApp);
+      await db.collection("agents").doc(agent.id).create({
+        id: agent.id,
+        ownerId: agent.ownerId,
+        name: agent.name,
+        description: "",
+        instructions: agent.instructions,
+        model: "claude-sonnet-4-5",
+        visibility: "private",
+        createdAt: agent.at,
+        updatedAt: agent.at,
+        lastActivityAt: agent.at,
+        version: 1,
+      });
+      await db.collection("agents").doc(version.agentId).collection("versions").doc(String(version.version)).create({
+        agentId: version.agentId,
+        version: version.version,
+        config: version.config,
+        createdAt: version.at,
+        createdBy: version.createdBy,
+      });
+    };
+    return { store, discard, writeLegacy };
   });
 });

@@ -1,0 +1,15 @@
+import { rollbackAgentBodySchema, type AgentResponse } from "@/lib/agent-api";
+import { rollbackAgent } from "@/server/agents/agent-versions";
+import { jsonRoute, readJsonBody } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+
+/**
+ * Body: `version` (the one to restore) and `expectedVersion` (the agent's version when the person
+ * chose it; 409 when stale). Answers the agent at its new version, whose config is `version`'s.
+ */
+export const POST = jsonRoute(async (request: Request, { params }: { params: Promise<{ id: string }> }): Promise<AgentResponse> => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  const body = await readJsonBody(request, rollbackAgentBodySchema);
+  return { agent: await rollbackAgent(user, id, body) };
+});
