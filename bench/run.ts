@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark one after another (they share the machine, so never at once):
  *   npm run bench                 all of them
- *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js)
+ *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js, load)
  * Each prints a table and one JSON line; record results with the date and machine in bench/README.md.
  */
 import { spawnSync } from "node:child_process";
@@ -10,6 +10,8 @@ const benches: Record<string, string[]> = {
   "image-size": ["bash", "bench/image-size.sh"],
   workspace: ["npx", "tsx", "bench/workspace-bench.ts", "--rounds", "5"],
   "first-load-js": ["npx", "tsx", "bench/first-load-js.ts"],
+  // 100 concurrent conversations against a real server process: minutes, and 20 containers.
+  load: ["npx", "tsx", "bench/load-conversations.ts"],
 };
 
 const wanted = process.argv.slice(2).filter((name) => !name.startsWith("-"));

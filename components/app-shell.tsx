@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { ConnectionStatus } from "./connection-status";
+import { NotificationBellLoader } from "./notifications/notification-bell-loader";
 import { OfflineDemoBanner } from "./offline-demo-banner";
 import { ThemeToggle } from "./theme-toggle";
 import { UserMenu, type SignedInPerson } from "./user-menu";
@@ -31,6 +32,7 @@ export function AppShell({
           <div className="flex items-center gap-3">
             {person ? <ConnectionStatus /> : null}
             <ThemeToggle />
+            {person ? <NotificationBellLoader /> : null}
             {person ? <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} /> : null}
           </div>
         </div>

@@ -4,7 +4,9 @@ export type ReplyBlock =
   | { type: "text"; text: string }
   | { type: "tool_use"; id: string; name: string; input: unknown }
   | { type: "tool_result"; toolUseId: string; output: string; isError: boolean }
-  | { type: "image"; path: string; mimeType: string };
+  | { type: "image"; path: string; mimeType: string }
+  // A file (not an image) the agent produced, added to the stored reply when the run ends.
+  | { type: "file"; path: string; mimeType: string; name?: string };
 
 export interface AssistantReplyState {
   blocks: ReplyBlock[];

@@ -8,6 +8,7 @@ const nextSteps: Partial<Record<ErrorCode, string>> = {
   forbidden: "You don't have access to this. Ask its owner to share it with you.",
   not_found: "This no longer exists. It may have been deleted.",
   rate_limited: "You're sending messages faster than allowed. Wait a moment, then try again.",
+  quota_exceeded: "You've reached a limit of your account. Free something up (finish, stop or delete), then try again.",
   payload_too_large: "That's too large. Try a shorter message or a smaller file.",
   workspace_unavailable: "Your workspace could not be started. Try again in a minute; if it keeps failing, contact support.",
   workspace_lost: "Your workspace stopped unexpectedly. Send your message again: it will be restarted.",

@@ -11,6 +11,8 @@ export const errorCodes = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  /** A per-user quota (agents, runs at once) is used up; the sentence says which and what to do. */
+  quota_exceeded: 429,
   unknown_event: 400,
   internal: 500,
   workspace_unavailable: 503,

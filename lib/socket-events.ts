@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AgentEvent } from "./agent-events";
 import type { ErrorPayload } from "./errors";
+import type { Notification } from "./records";
 
 /**
  * Every Socket.IO event, declared once: the server and the browser both import these types, and
@@ -85,7 +86,14 @@ export type RunLifecycleEvent =
       /** Images the agent wrote during the run, relative to its directory. */
       images?: { path: string; mimeType: string }[];
       error?: { code: string; message: string };
-    };
+    }
+  /** Every CLI slot on the host is taken: the run waits its turn (position 1 = next); re-sent when the position changes. */
+  | { type: "run_queued"; position: number; message: string }
+  /** The user's workspace was stopped (idle) or is new: it is being started before the run can begin. */
+  | { type: "workspace_starting"; message: string };
+
+/** What a run hears while it waits to begin. */
+export type RunWaitEvent = Extract<RunLifecycleEvent, { type: "run_queued" | "workspace_starting" }>;
 
 export interface ServerNotice {
   kind: "shutting_down" | "info" | "warning";
@@ -95,6 +103,8 @@ export interface ServerNotice {
 export interface ServerToClientEvents {
   "conversation:event": (envelope: RunEventEnvelope) => void;
   "platform:notice": (notice: ServerNotice) => void;
+  /** A new in-app notification (a run finished or failed), sent to every tab of its person (room user:{id}). */
+  "notification:new": (notification: Notification) => void;
 }
 
 export interface SocketData {

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { authEnvSchema } from "./auth/auth-config";
+import { egressEnvSchema } from "./egress/egress-config";
 import { storeEnvSchema } from "./store/store-config";
+import { limitsEnvSchema } from "./limits/limits-config";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z
@@ -34,11 +36,17 @@ const platformEnvSchema = z.object({
   CLAUDE_CODE_OAUTH_TOKEN: optionalString,
   MODEL_STAND_IN_PORT: positiveInt(3199),
   DEFAULT_MODEL: z.string().default("claude-sonnet-4-5"),
+  // Unset: /metrics answers only this machine; set: a bearer token a remote scraper sends.
+  METRICS_TOKEN: optionalString,
+  // How often the scheduler looks for due schedules; 0 turns scheduled runs off on this server.
+  SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(0).max(3_600).default(15),
+  // The shortest gap a schedule's cron may leave between two runs (checked when it is saved).
+  SCHEDULE_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(60),
 });
 
 // The store's and sign-in's variables are declared beside the code that reads them, and checked here
 // with everything else so a bad value stops the server at start-up.
-export const configSchema = platformEnvSchema.extend(storeEnvSchema.shape).extend(authEnvSchema.shape);
+export const configSchema = platformEnvSchema.extend(storeEnvSchema.shape).extend(authEnvSchema.shape).extend(egressEnvSchema.shape).extend(limitsEnvSchema.shape);
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 

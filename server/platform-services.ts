@@ -1,6 +1,7 @@
 import type { PlatformConfig } from "./config";
 import type { ConversationService } from "./conversations/conversation-service";
 import type { PlatformStore } from "./store/store";
+import type { Scheduler } from "./schedules/scheduler";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 
 /**
@@ -14,6 +15,8 @@ export interface PlatformServices {
   runtime: WorkspaceRuntime;
   conversations: ConversationService;
   offlineDemoModel: boolean;
+  /** Scheduled runs and "Run now"; absent in tests that build only part of the platform. */
+  scheduler?: Scheduler;
 }
 
 const key = Symbol.for("agent-platform.services");

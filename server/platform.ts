@@ -13,11 +13,20 @@ import { resolveStoreConfig } from "./store/store-config";
 import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
 import { WorkspaceActivity } from "./workspaces/workspace-activity";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
+import { scheduledRunDueSoon } from "./workspaces/scheduled-runs-due";
+import { createConversationLimits } from "./limits/usage-quotas";
+import { platformMetrics } from "./metrics/platform-metrics";
+import { platformMetricSources } from "./metrics/metric-sources";
+import { adoptWorkspaces } from "./workspaces/workspace-adoption";
 import { ClaudeRunner, claudeRunnerOptionsFromConfig } from "./claude/claude-runner";
 import { ConversationService } from "./conversations/conversation-service";
 import { createInMemoryRunEventLog } from "./conversations/run-event-log";
-import { findTurnImages } from "./conversations/turn-images";
+import { findTurnFiles } from "./conversations/turn-images";
 import { recoverInterruptedRuns } from "./conversations/run-recovery";
+import { Scheduler } from "./schedules/scheduler";
+import { createRunFinishedReactions, type RunFinishedReactions } from "./notifications/run-finished-reactions";
+import { notifyScheduledStartFailed } from "./notifications/run-notifications";
+import type { Notification } from "../lib/records";
 import { registerPlatformServices } from "./platform-services";
 import { onAgentDeleted } from "./agents/agent-deleted-hooks";
 import { onUserMerged } from "./auth/user-merge-hooks";
@@ -26,6 +35,7 @@ import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
 import { createSocketAuthenticator } from "./auth/socket-authenticator";
+import { startWorkspaceEgress } from "./egress/workspace-egress";
 
 /** The composition root: builds every service once and hands the server what it serves. */
 export interface Platform {
@@ -57,28 +67,61 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
   getAuthConfig();
   const store = await createStore(storeConfigOf(config));
-  await recoverInterruptedRuns(store);
+  const recovered = await recoverInterruptedRuns(store);
   const activity = new WorkspaceActivity();
   const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity));
-  const runner = new ClaudeRunner(claudeRunnerOptionsFromConfig(config, runtime, activity));
-  const eventLog = createInMemoryRunEventLog();
-  const sweeper = startIdleSweeper({ runtime, activity, idleMs: config.WORKSPACE_IDLE_MINUTES * 60_000 });
-
-  // Without credentials the CLI talks to the offline demo model, served here for the containers.
+  // Before any message is taken: the previous server's containers become ours, its orphaned CLIs end.
+  await adoptWorkspaces(runtime, activity, recovered.ownerIds).catch((error: unknown) =>
+    logger.warn({ err: error }, "could not adopt the existing workspaces (is the Docker engine up?)"),
+  );
+  // Without credentials the CLI talks to the offline demo model, served here for the containers
+  // (on loopback when workspaces are isolated: they reach it through the egress proxy's model route).
   let demoModel: ModelStandIn | undefined;
   if (offlineDemoModel) {
-    demoModel = await createModelStandIn({ host: "0.0.0.0", port: config.MODEL_STAND_IN_PORT });
+    demoModel = await createModelStandIn({ host: config.WORKSPACE_NETWORK_ISOLATION ? "127.0.0.1" : "0.0.0.0", port: config.MODEL_STAND_IN_PORT });
     logger.info({ url: demoModel.url }, "offline demo model serving (no ANTHROPIC_API_KEY configured)");
   }
+  // A workspace's only way out: the egress proxy (allow-list; the model key stays here) behind the host firewall.
+  const egress = config.WORKSPACE_NETWORK_ISOLATION ? await startWorkspaceEgress(config, { demoModelPort: demoModel?.port }) : undefined;
+  const runnerOptions = claudeRunnerOptionsFromConfig(config, runtime, activity);
+  const runner = new ClaudeRunner(egress ? { ...runnerOptions, credentials: egress.credentials } : runnerOptions);
+  const eventLog = createInMemoryRunEventLog();
+  logger.info({ liveCliCap: runner.liveCliCap, configured: config.MAX_LIVE_CLIS !== undefined }, "live CLI processes capped");
+  const sweeper = startIdleSweeper({
+    runtime,
+    activity,
+    idleMs: config.WORKSPACE_IDLE_MINUTES * 60_000,
+    hasScheduledRunDueSoon: scheduledRunDueSoon({ store }),
+  });
 
   let io: PlatformSocketServer | undefined;
+  // Set once the scheduler exists; a run cannot finish before that.
+  let reactToFinishedRun: RunFinishedReactions | undefined = undefined;
   const conversations = new ConversationService({
     store,
     runner,
     eventLog,
     defaultModel: config.DEFAULT_MODEL,
-    findTurnImages: (userId, agentId, sinceMs) => findTurnImages(runtime, userId, agentId, sinceMs),
+    findTurnFiles: (userId, agentId, sinceMs) => findTurnFiles(runtime, userId, agentId, sinceMs),
     publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
+    onRunFinished: (finished) => reactToFinishedRun?.(finished),
+    limits: createConversationLimits(config),
+  });
+  platformMetrics().setSources(
+    platformMetricSources({ runner, runtime, activity, socketsConnected: () => io?.engine.clientsCount ?? 0 }),
+  );
+  const deliverNotification = (notification: Notification) => io?.to(`user:${notification.userId}`).emit("notification:new", notification);
+  const scheduler = new Scheduler({
+    store,
+    conversations,
+    tickSeconds: config.SCHEDULER_TICK_SECONDS,
+    onStartFailed: (agent, _schedule, reason) => notifyScheduledStartFailed(agent, reason, { store, deliver: deliverNotification }).then(() => undefined),
+  });
+  reactToFinishedRun = createRunFinishedReactions({
+    store,
+    scheduler,
+    deliverNotification,
+    conversationHasFollowers: (conversationId) => (io?.sockets.adapter.rooms.get(`conversation:${conversationId}`)?.size ?? 0) > 0,
   });
   // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
   const stopRemovingAgentFiles = onAgentDeleted(async (ownerId, agentId) => {
@@ -89,7 +132,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
     moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId).then(() => undefined),
   );
-  registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel });
+  registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel, scheduler });
+  scheduler.start();
 
   return {
     offlineDemoModel,
@@ -122,14 +166,18 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     },
     attachSocketServer: (server) => {
       io = server;
+      egress?.refuseWorkspaceClients(server.httpServer);
     },
     shutdown: async () => {
+      platformMetrics().setSources(undefined);
+      await scheduler.stop();
       sweeper.stop();
       stopRemovingAgentFiles();
       stopMovingGuestFiles();
       await runner.shutdown();
       // Ended runs store their replies (interrupted) before the store closes.
       await Promise.race([conversations.settled(), delay(3_000)]);
+      await egress?.close();
       await demoModel?.close();
       await store.close();
     },

@@ -4,6 +4,7 @@ import next from "next";
 import { loadConfig, ConfigError } from "./config";
 import { logger } from "./logger";
 import { handleHealthRequest } from "./http/health";
+import { handleMetricsRequest } from "./metrics/metrics-http";
 import { createSocketServer } from "./socket/socket-server";
 import { createPlatform } from "./platform";
 
@@ -22,6 +23,10 @@ async function main() {
     const path = req.url?.split("?")[0];
     if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
       void handleHealthRequest(req, res, platform.healthChecks);
+      return;
+    }
+    if (path === "/metrics" && req.method === "GET") {
+      void handleMetricsRequest(req, res, config.METRICS_TOKEN);
       return;
     }
     void handleNextRequest(req, res);

@@ -10,7 +10,11 @@ export interface LiveRun {
   startedAt: number;
   reply: AssistantReplyState;
   stopping: boolean;
+  /** Why the run has not begun yet: waiting for a free slot, or for the workspace to wake up. */
+  waiting: RunWaiting | null;
 }
+
+export type RunWaiting = { kind: "queued"; position: number; message: string } | { kind: "waking"; message: string };
 
 interface ChatState {
   agentId: string | null;
@@ -104,7 +108,7 @@ export const useChatStore = create<ChatState & ChatActions>()((set) => ({
         return {
           ...base,
           messages: [...withoutPending, userMessage, assistant],
-          live: { runId: envelope.runId, assistantMessageId: event.assistantMessageId, startedAt: Date.parse(envelope.at), reply: emptyReply(), stopping: false },
+          live: { runId: envelope.runId, assistantMessageId: event.assistantMessageId, startedAt: Date.parse(envelope.at), reply: emptyReply(), stopping: false, waiting: null },
         };
       }
 
@@ -124,10 +128,16 @@ export const useChatStore = create<ChatState & ChatActions>()((set) => ({
         return { ...base, live: null, messages: finished ? upsertMessage(state.messages, finished) : state.messages };
       }
 
+      if (event.type === "run_queued") {
+        return { ...base, live: { ...live, waiting: { kind: "queued", position: event.position, message: event.message } } };
+      }
+      if (event.type === "workspace_starting") return { ...base, live: { ...live, waiting: { kind: "waking", message: event.message } } };
+
+      // The agent's first event means the wait is over.
       const reply = applyAgentEvent(live.reply, event);
       const current = state.messages.find((message) => message.id === live.assistantMessageId);
       const messages = current ? upsertMessage(state.messages, { ...current, content: reply.blocks }) : state.messages;
-      return { ...base, live: { ...live, reply }, messages };
+      return { ...base, live: { ...live, reply, waiting: null }, messages };
     }),
   markStopping: () => set((state) => (state.live ? { live: { ...state.live, stopping: true } } : state)),
   setLoading: (loading) => set({ loading }),

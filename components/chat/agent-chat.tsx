@@ -27,11 +27,19 @@ async function loadConversation(conversationId: string) {
   return { conversation, messages, resumeAfterSeq };
 }
 
-export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: string; filesPanel?: ReactNode; renderImage?: (path: string) => ReactNode }) {
+/** A panel beside the chat (files, schedules, runs, versions), opened from a button in the header. */
+export interface AgentSidePanel {
+  id: string;
+  label: string;
+  render(chat: { openConversation(conversationId: string): void }): ReactNode;
+}
+
+export function AgentChat({ agentId, panels = [], renderImage }: { agentId: string; panels?: AgentSidePanel[]; renderImage?: (path: string) => ReactNode }) {
   const store = useChatStore();
   const connected = useConnectionStore((state) => state.status === "connected");
   const [agent, setAgent] = useState<Agent | null>(null);
-  const [showFiles, setShowFiles] = useState(false);
+  const [openPanelId, setOpenPanelId] = useState<string | null>(null);
+  const openPanel = panels.find((panel) => panel.id === openPanelId) ?? null;
   const [showConversations, setShowConversations] = useState(false);
   const [showShare, setShowShare] = useState(false);
   const bottomRef = useRef<HTMLDivElement>(null);
@@ -206,7 +214,7 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
       ) : null}
 
       <section className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
-        <header className="flex items-center gap-3 border-b border-border bg-surface px-4 py-2">
+        <header className="flex flex-wrap items-center gap-3 border-b border-border bg-surface px-4 py-2 sm:flex-nowrap">
           <button type="button" className="rounded border border-border px-2 py-1 text-sm md:hidden" onClick={() => setShowConversations(true)}>
             Chats
           </button>
@@ -216,20 +224,26 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
             </h1>
             {agent?.description ? <p className="truncate text-xs text-ink-muted">{agent.description}</p> : null}
           </div>
-          {live ? <RunIndicator startedAt={live.startedAt} stopping={live.stopping} /> : null}
+          {live ? <RunIndicator startedAt={live.startedAt} stopping={live.stopping} waiting={live.waiting} /> : null}
           <button type="button" onClick={() => setShowShare(true)} className="rounded-md border border-border px-3 py-1.5 text-sm">
             Share
           </button>
           {showShare ? <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} /> : null}
-          {filesPanel ? (
-            <button
-              type="button"
-              aria-pressed={showFiles}
-              onClick={() => setShowFiles((value) => !value)}
-              className={`rounded-md border px-3 py-1.5 text-sm ${showFiles ? "border-accent text-accent" : "border-border"}`}
-            >
-              Files
-            </button>
+          {panels.length > 0 ? (
+            // On a phone the panel buttons take a row of their own under the agent's name.
+            <nav aria-label="Agent panels" className="order-last flex w-full gap-2 overflow-x-auto sm:order-none sm:w-auto">
+              {panels.map((panel) => (
+                <button
+                  key={panel.id}
+                  type="button"
+                  aria-pressed={openPanelId === panel.id}
+                  onClick={() => setOpenPanelId((current) => (current === panel.id ? null : panel.id))}
+                  className={`shrink-0 rounded-md border px-3 py-1.5 text-sm ${openPanelId === panel.id ? "border-accent text-accent" : "border-border"}`}
+                >
+                  {panel.label}
+                </button>
+              ))}
+            </nav>
           ) : null}
         </header>
 
@@ -258,17 +272,23 @@ export function AgentChat({ agentId, filesPanel, renderImage }: { agentId: strin
             ) : null}
             <ChatComposer disabled={!connected} running={Boolean(live)} stopping={live?.stopping ?? false} onSend={(text) => void send(text)} onStop={stop} />
           </div>
-          {showFiles && filesPanel ? (
+          {openPanel ? (
             <aside
-              aria-label="Files"
+              aria-label={openPanel.label}
               className="fixed inset-y-0 right-0 z-30 w-full max-w-md overflow-y-auto border-l border-border bg-surface shadow-card lg:static lg:z-auto lg:w-96 lg:max-w-none lg:shrink-0 lg:shadow-none"
             >
               <div className="flex justify-end p-2 lg:hidden">
-                <button type="button" className="rounded border border-border px-2 py-1 text-sm" onClick={() => setShowFiles(false)}>
+                <button type="button" className="rounded border border-border px-2 py-1 text-sm" onClick={() => setOpenPanelId(null)}>
                   Close
                 </button>
               </div>
-              {filesPanel}
+              {openPanel.render({
+                openConversation: (id) => {
+                  void open(id);
+                  // On a phone the panel covers the chat: step aside so the conversation shows.
+                  if (!window.matchMedia("(min-width: 1024px)").matches) setOpenPanelId(null);
+                },
+              })}
             </aside>
           ) : null}
         </div>

@@ -10,6 +10,7 @@ import { errorMessageFor } from "@/lib/error-messages";
 import type { AgentVisibility, Conversation } from "@/lib/records";
 import { visibilityChoices } from "@/lib/agent-choices";
 import type { SharingResponse, UpdateSharingBody } from "@/lib/share-api";
+import type { AgentVersionEntry, VersionListResponse } from "@/lib/version-api";
 
 /** The owner's sharing controls for one agent: who can see it, which conversation shows, the link. */
 export function ShareAgentDialog({ agentId, open, onClose }: { agentId: string; open: boolean; onClose: () => void }) {
@@ -27,12 +28,16 @@ export function ShareAgentDialog({ agentId, open, onClose }: { agentId: string; 
 }
 
 const noConversation = "";
+/** The version choice that follows every edit (no pin). */
+const latestVersion = "";
 
 function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => void }) {
   const [sharing, setSharing] = useState<SharingResponse | null>(null);
   const [conversations, setConversations] = useState<Conversation[]>([]);
   const [visibility, setVisibility] = useState<AgentVisibility>("private");
   const [conversationId, setConversationId] = useState(noConversation);
+  const [versions, setVersions] = useState<AgentVersionEntry[]>([]);
+  const [pinned, setPinned] = useState(latestVersion);
   const [saving, setSaving] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -40,13 +45,17 @@ function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => 
     let cancelled = false;
     void (async () => {
       try {
-        const [loaded, { conversations: list }] = await Promise.all([
+        const [loaded, { conversations: list }, { versions: versionList }] = await Promise.all([
           apiFetch<SharingResponse>(`/api/agents/${agentId}/share`),
           apiFetch<{ conversations: Conversation[] }>(`/api/agents/${agentId}/conversations`),
+          // Without the list the dialog still shares; it only cannot offer a pin.
+          apiFetch<VersionListResponse>(`/api/agents/${agentId}/versions`).catch((): VersionListResponse => ({ versions: [] })),
         ]);
         if (cancelled) return;
         setSharing(loaded);
         setConversations(list);
+        setVersions([...versionList].sort((a, b) => b.version - a.version));
+        setPinned(loaded.agent.sharedVersion ? String(loaded.agent.sharedVersion) : latestVersion);
         setVisibility(loaded.agent.visibility);
         const chosen = loaded.agent.sharedConversationId;
         setConversationId(chosen && list.some((conversation) => conversation.id === chosen) ? chosen : noConversation);
@@ -70,6 +79,7 @@ function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => 
       });
       setSharing(updated);
       setVisibility(updated.agent.visibility);
+      setPinned(updated.agent.sharedVersion ? String(updated.agent.sharedVersion) : latestVersion);
       if (updated.agent.visibility === "private") setConversationId(noConversation);
     } catch (error) {
       setProblem(errorMessageFor(asErrorPayload(error)));
@@ -84,7 +94,13 @@ function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => 
 
   const current = sharing.agent;
   const isShared = sharing.shareUrl !== null;
-  const unchanged = visibility === current.visibility && (visibility === "private" || conversationId === (current.sharedConversationId ?? noConversation));
+  const unchanged =
+    visibility === current.visibility &&
+    (visibility === "private" || (conversationId === (current.sharedConversationId ?? noConversation) && pinned === (current.sharedVersion ? String(current.sharedVersion) : latestVersion)));
+  const versionOptions: SelectOption[] = [
+    { value: latestVersion, label: "Latest version: follows your edits" },
+    ...versions.map((entry) => ({ value: String(entry.version), label: versionLabel(entry, current.version) })),
+  ];
   const options: SelectOption[] = [
     { value: noConversation, label: "None: show only how the agent is set up" },
     ...conversations.map((conversation) => ({ value: conversation.id, label: conversationLabel(conversation) })),
@@ -95,7 +111,9 @@ function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => 
       className="flex flex-col gap-5"
       onSubmit={(event) => {
         event.preventDefault();
-        void save(visibility === "private" ? { visibility } : { visibility, sharedConversationId: conversationId || null });
+        void save(
+          visibility === "private" ? { visibility } : { visibility, sharedConversationId: conversationId || null, pinnedVersion: pinned ? Number(pinned) : null },
+        );
       }}
     >
       <fieldset className="flex flex-col gap-2">
@@ -117,6 +135,15 @@ function ShareAgentForm({ agentId, onClose }: { agentId: string; onClose: () => 
         options={options}
         value={conversationId}
         onChange={(event) => setConversationId(event.target.value)}
+        disabled={visibility === "private"}
+      />
+
+      <SelectField
+        label="Version shown"
+        hint="Pin a version to keep the page (and the copies people make) as it is while you keep changing the agent."
+        options={versionOptions}
+        value={pinned}
+        onChange={(event) => setPinned(event.target.value)}
         disabled={visibility === "private"}
       />
 
@@ -206,6 +233,11 @@ function Problem({ text }: { text: string }) {
       {text}
     </p>
   );
+}
+
+function versionLabel(entry: AgentVersionEntry, currentVersion: number): string {
+  const day = new Date(entry.createdAt).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+  return `Version ${entry.version} (${day})${entry.version === currentVersion ? ", the current one" : ""}`;
 }
 
 function conversationLabel(conversation: Conversation): string {

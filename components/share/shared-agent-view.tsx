@@ -30,6 +30,7 @@ export function SharedAgentView({ shared, shareToken, signedIn, signInHref, back
               <Badge tone="accent" data-testid="shared-agent-model">
                 {shared.model}
               </Badge>
+              {shared.pinnedVersion ? <Badge data-testid="shared-agent-version">Version {shared.pinnedVersion}</Badge> : null}
               <Badge>Read-only</Badge>
             </div>
           </div>

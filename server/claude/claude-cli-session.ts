@@ -1,6 +1,7 @@
 import type { Options, Query, SDKUserMessage, SpawnedProcess, SpawnOptions } from "@anthropic-ai/claude-agent-sdk";
 
 import type { AgentEvent } from "../../lib/agent-events";
+import { withOnlyLogContext } from "../log-context";
 import { logger } from "../logger";
 import type { AgentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceProcess, WorkspaceRuntime } from "../workspaces/workspace-runtime";
@@ -125,7 +126,9 @@ export class ClaudeCliSession {
       this.markEnded();
       throw error;
     }
-    void this.pump(this.query);
+    // The process serves later runs too: its own lines carry the conversation, not the run that started it.
+    const query = this.query;
+    withOnlyLogContext({ conversationId: settings.conversationId }, () => void this.pump(query));
   }
 
   runTurn(prompt: string, onEvent: (event: AgentEvent) => void): Promise<Omit<TurnOutcome, "reusedProcess" | "timings">> {

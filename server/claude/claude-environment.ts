@@ -11,6 +11,8 @@ export interface ClaudeCredentials {
   apiKey?: string;
   baseUrl?: string;
   oauthToken?: string;
+  /** The egress proxy, as containers reach it; set when workspaces run on isolated networks. */
+  egressProxyUrl?: string;
 }
 
 /**
@@ -63,5 +65,16 @@ export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths
   if (credentials.apiKey) env.ANTHROPIC_API_KEY = credentials.apiKey;
   if (credentials.baseUrl) env.ANTHROPIC_BASE_URL = credentials.baseUrl;
   if (credentials.oauthToken) env.CLAUDE_CODE_OAUTH_TOKEN = credentials.oauthToken;
+  if (credentials.egressProxyUrl) Object.assign(env, egressProxyEnv(credentials.egressProxyUrl));
   return env;
+}
+
+/**
+ * Proxy settings for the CLI and everything the agent runs (curl, pip, requests read them; some
+ * only the lower-case spelling). The network allows nothing else out, so a tool that ignores them
+ * simply cannot connect. The model is addressed directly (NO_PROXY): it is the proxy's own model route.
+ */
+export function egressProxyEnv(proxyUrl: string): Record<string, string> {
+  const noProxy = "host.docker.internal,localhost,127.0.0.1";
+  return { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, https_proxy: proxyUrl, http_proxy: proxyUrl, NO_PROXY: noProxy, no_proxy: noProxy };
 }

@@ -2,13 +2,17 @@ import * as claudeAgentSdk from "@anthropic-ai/claude-agent-sdk";
 
 import type { AgentEvent } from "../../lib/agent-events";
 import { AppError } from "../../lib/errors";
+import type { RunWaitEvent } from "../../lib/socket-events";
 import type { PlatformConfig } from "../config";
+import { resolveLiveCliCap } from "../limits/live-cli-cap";
+import { waitSentence } from "../limits/rate-limiter";
 import { logger } from "../logger";
 import type { WorkspaceActivity } from "../workspaces/workspace-activity";
 import { assertValidAgentId, type AgentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import { ClaudeCliSession, emitSafely, interruptedResult, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
 import { claudeCredentialsFromConfig, type ClaudeCredentials } from "./claude-environment";
+import { CliAdmission, queuedMessage, type CliSlot, type CliWaitOptions } from "./cli-admission";
 
 export type { TurnOutcome } from "./claude-cli-session";
 
@@ -40,7 +44,16 @@ export interface ClaudeRunnerOptions {
   modelRetries?: number;
   /** The Agent SDK; tests pass a fake to drive the runner without the CLI. */
   sdk?: Pick<typeof claudeAgentSdk, "query">;
+  /** Most CLI processes alive at once on this host (kept-warm ones count); default: from the machine's memory. */
+  maxLiveClis?: number;
+  /** A turn running longer than this is stopped, with a message naming the limit (MAX_RUN_MINUTES). */
+  maxTurnMs?: number;
+  /** How long a workspace may take to be ready before the person is told it is waking up. */
+  wakeNoticeAfterMs?: number;
 }
+
+/** Run-level news while a turn waits (for a CLI slot, for its workspace to start). */
+export type TurnWaitListener = (event: RunWaitEvent) => void;
 
 export function claudeRunnerOptionsFromConfig(
   config: PlatformConfig,
@@ -53,6 +66,8 @@ export function claudeRunnerOptionsFromConfig(
     credentials: claudeCredentialsFromConfig(config),
     cliIdleMs: config.CLI_IDLE_MINUTES * 60_000,
     defaultModel: config.DEFAULT_MODEL,
+    maxLiveClis: resolveLiveCliCap(config.MAX_LIVE_CLIS),
+    maxTurnMs: config.MAX_RUN_MINUTES * 60_000,
   };
 }
 
@@ -60,8 +75,15 @@ const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 interface TurnControl {
   interruptRequested: boolean;
+  /** Aborted by Stop: takes a turn waiting for a CLI slot out of the queue. */
+  abort: AbortController;
   session?: ClaudeCliSession;
 }
+
+/** How a new CLI process gets its slot: a turn waits for one, a prewarm only takes a free one. */
+type SlotRequest = { wait: true; options: CliWaitOptions } | { wait: false };
+
+class NoFreeCliSlot extends Error {}
 
 /**
  * Runs agent turns with the real Claude Code CLI inside the user's workspace. One CLI process per
@@ -78,9 +100,18 @@ export class ClaudeRunner {
   private readonly costTotals = new Map<string, number>();
   private readonly interruptGraceMs: number;
   private shuttingDown = false;
+  private readonly admission: CliAdmission;
+  /** When each conversation's CLI last ran a turn (or was prewarmed): the oldest idle one goes first. */
+  private readonly lastUsedAt = new Map<string, number>();
+  /** Idle CLIs being ended to free a slot for someone waiting. */
+  private readonly evicting = new Set<ClaudeCliSession>();
 
   constructor(private readonly options: ClaudeRunnerOptions) {
     this.interruptGraceMs = options.interruptGraceMs ?? 1_500;
+    this.admission = new CliAdmission(options.maxLiveClis ?? resolveLiveCliCap(undefined), {
+      makeRoom: () => this.makeRoomForWaiters(),
+      roomBeingMade: () => this.evicting.size,
+    });
   }
 
   /**
@@ -89,12 +120,12 @@ export class ClaudeRunner {
    * status "failed" rather than a rejection. Throws only for requests that cannot start: invalid
    * ids (bad_request), a turn already running in the conversation (conflict), shutting down.
    */
-  async runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void): Promise<TurnOutcome> {
+  async runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void, onWait?: TurnWaitListener): Promise<TurnOutcome> {
     this.assertCanStart(request);
     if (this.turns.has(request.conversationId)) {
       throw new AppError("conflict", "The agent is still answering the previous message. Wait for it or press Stop.");
     }
-    const control: TurnControl = { interruptRequested: false };
+    const control: TurnControl = { interruptRequested: false, abort: new AbortController() };
     this.turns.set(request.conversationId, control);
     this.clearIdleTimer(request.conversationId);
     const releaseRun = this.options.activity?.beginRun(request.userId);
@@ -107,29 +138,97 @@ export class ClaudeRunner {
     const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
     let workspaceMs = 0;
     let reusedProcess = false;
+    const tellWaiting = (event: RunWaitEvent) => {
+      try {
+        onWait?.(event);
+      } catch (error) {
+        logger.error({ err: error, eventType: event.type }, "run wait listener threw");
+      }
+    };
+    const interrupted = (): TurnOutcome => {
+      const result = interruptedResult(request.claudeSessionId, startedAt);
+      emit(result);
+      return { status: "interrupted", result, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
+    };
+    this.lastUsedAt.set(request.conversationId, Date.now());
     try {
       let session: ClaudeCliSession;
       try {
-        const workspace = await this.options.runtime.ensureWorkspace(request.userId);
+        const workspace = await this.ensureWorkspaceTelling(request.userId, tellWaiting);
         workspaceMs = Date.now() - startedAt;
-        ({ session, reused: reusedProcess } = await this.sessionFor(settings, workspace));
+        ({ session, reused: reusedProcess } = await this.sessionFor(settings, workspace, {
+          wait: true,
+          options: {
+            signal: control.abort.signal,
+            onQueued: (position) => tellWaiting({ type: "run_queued", position, message: queuedMessage(position) }),
+          },
+        }));
       } catch (error) {
+        if (control.interruptRequested) return interrupted();
         return this.startFailure(error, emit, { workspaceMs, firstEventAt, startedAt });
       }
       control.session = session;
-      if (control.interruptRequested) {
-        const result = interruptedResult(request.claudeSessionId, startedAt);
-        emit(result);
-        return { status: "interrupted", result, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
-      }
-      const outcome = await session.runTurn(request.prompt, emit);
+      if (control.interruptRequested) return interrupted();
+      const limit = this.turnTimeLimit(request.conversationId, emit);
+      const outcome = await session.runTurn(request.prompt, emit).finally(limit.clear);
       this.costTotals.set(request.conversationId, session.cumulativeCostUsd);
-      return { ...outcome, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
+      const ended = limit.reached() ? { ...outcome, status: "failed" as const, error: limit.error } : outcome;
+      return { ...ended, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
     } finally {
       this.turns.delete(request.conversationId);
       releaseRun?.();
+      this.lastUsedAt.set(request.conversationId, Date.now());
       this.scheduleIdleClose(request.conversationId);
+      // Someone may be waiting for a CLI slot: this one may now be the idle CLI to end for them.
+      this.makeRoomForWaiters();
     }
+  }
+
+  /** Live CLI processes allowed at once on this host. */
+  get liveCliCap(): number {
+    return this.admission.capacity;
+  }
+
+  /** Turns waiting for a CLI slot. */
+  get queuedTurnCount(): number {
+    return this.admission.waiting;
+  }
+
+  /**
+   * The workspace, saying so when it is slow to be ready (a stopped or culled container starting,
+   * a new one being created): a ready one answers in milliseconds, so a wait means it is waking.
+   */
+  private async ensureWorkspaceTelling(userId: string, tellWaiting: (event: RunWaitEvent) => void): Promise<WorkspaceHandle> {
+    const notice = setTimeout(
+      () => tellWaiting({ type: "workspace_starting", message: "Waking up your workspace… this takes a few seconds." }),
+      this.options.wakeNoticeAfterMs ?? 300,
+    );
+    try {
+      return await this.options.runtime.ensureWorkspace(userId);
+    } finally {
+      clearTimeout(notice);
+    }
+  }
+
+  /** Stops a turn that outlives MAX_RUN_MINUTES, after telling why; the turn then ends as failed with that reason. */
+  private turnTimeLimit(conversationId: string, emit: (event: AgentEvent) => void) {
+    const maxMs = this.options.maxTurnMs;
+    const error = {
+      code: "run_time_limit",
+      message: `This run was stopped after ${waitSentence(maxMs ?? 0)}, the longest a run may take here (MAX_RUN_MINUTES). Ask for a smaller step, or have the administrator raise MAX_RUN_MINUTES.`,
+    };
+    let reached = false;
+    const timer =
+      maxMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            reached = true;
+            logger.warn({ conversationId, maxMs }, "run reached its time limit; stopping it");
+            emit({ type: "error", ...error });
+            void this.interruptTurn(conversationId);
+          }, maxMs);
+    timer?.unref();
+    return { error, reached: () => reached, clear: () => clearTimeout(timer) };
   }
 
   /**
@@ -143,9 +242,12 @@ export class ClaudeRunner {
     const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
     try {
       const workspace = await this.options.runtime.ensureWorkspace(request.userId);
-      await this.sessionFor(settings, workspace);
+      await this.sessionFor(settings, workspace, { wait: false });
+      this.lastUsedAt.set(request.conversationId, Date.now());
       if (!this.turns.has(request.conversationId)) this.scheduleIdleClose(request.conversationId);
     } catch (error) {
+      // At the cap a prewarm yields: the first message will wait in the queue like any other.
+      if (error instanceof NoFreeCliSlot) return;
       logger.warn({ err: error, conversationId: request.conversationId }, "could not prewarm the CLI");
     }
   }
@@ -155,6 +257,7 @@ export class ClaudeRunner {
     const control = this.turns.get(conversationId);
     if (!control) return false;
     control.interruptRequested = true;
+    control.abort.abort();
     await control.session?.interrupt(this.interruptGraceMs);
     return true;
   }
@@ -171,6 +274,7 @@ export class ClaudeRunner {
   /** Ends the conversation's CLI process (e.g. the conversation was deleted); a later turn resumes. */
   async closeConversation(conversationId: string): Promise<void> {
     this.clearIdleTimer(conversationId);
+    this.lastUsedAt.delete(conversationId);
     const session = this.sessions.get(conversationId);
     if (!session) return;
     this.sessions.delete(conversationId);
@@ -193,7 +297,7 @@ export class ClaudeRunner {
   }
 
   /** The conversation's live CLI process if it fits, else a new one; callers for one conversation take turns. */
-  private sessionFor(settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<{ session: ClaudeCliSession; reused: boolean }> {
+  private sessionFor(settings: CliSessionSettings, workspace: WorkspaceHandle, slot: SlotRequest): Promise<{ session: ClaudeCliSession; reused: boolean }> {
     const id = settings.conversationId;
     const previous = this.starting.get(id) ?? Promise.resolve();
     const next = previous
@@ -201,7 +305,7 @@ export class ClaudeRunner {
       .then(async () => {
         const existing = await this.reusableSession(id, settings, workspace);
         if (existing) return { session: existing, reused: true };
-        return { session: await this.startSession(settings, workspace), reused: false };
+        return { session: await this.startSession(settings, workspace, slot), reused: false };
       });
     this.starting.set(id, next);
     void next
@@ -227,10 +331,47 @@ export class ClaudeRunner {
     return undefined;
   }
 
-  private async startSession(settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<ClaudeCliSession> {
+  private async startSession(settings: CliSessionSettings, workspace: WorkspaceHandle, slotRequest: SlotRequest): Promise<ClaudeCliSession> {
     const { runtime } = this.options;
     const paths = await runtime.ensureAgentPaths(workspace, settings.agentId);
     const resume = await this.transcriptExists(workspace, paths, settings.claudeSessionId);
+    const slot = await this.cliSlot(settings.userId, slotRequest);
+    try {
+      return this.launchSession(settings, workspace, paths, resume, slot);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+  }
+
+  private async cliSlot(userId: string, request: SlotRequest): Promise<CliSlot> {
+    if (request.wait) return this.admission.acquire(userId, request.options);
+    const slot = this.admission.tryAcquire();
+    if (!slot) throw new NoFreeCliSlot();
+    return slot;
+  }
+
+  /**
+   * While someone waits for a slot and no freed one is on its way to them, ends the least recently
+   * used CLI that is not running a turn: it resumes from its transcript when needed again.
+   */
+  private makeRoomForWaiters(): void {
+    while (this.admission.waiting > this.evicting.size) {
+      let oldest: { conversationId: string; session: ClaudeCliSession; at: number } | undefined;
+      for (const [conversationId, session] of this.sessions) {
+        if (session.ended || this.evicting.has(session) || this.turns.has(conversationId) || this.starting.has(conversationId)) continue;
+        const at = this.lastUsedAt.get(conversationId) ?? 0;
+        if (!oldest || at < oldest.at) oldest = { conversationId, session, at };
+      }
+      if (!oldest) return;
+      this.evicting.add(oldest.session);
+      logger.info({ conversationId: oldest.conversationId, liveCliCap: this.admission.capacity }, "ending the least recently used idle CLI to free a slot");
+      void this.closeConversation(oldest.conversationId);
+    }
+  }
+
+  private launchSession(settings: CliSessionSettings, workspace: WorkspaceHandle, paths: AgentPaths, resume: boolean, slot: CliSlot): ClaudeCliSession {
+    const { runtime } = this.options;
     const session = new ClaudeCliSession({
       runtime,
       workspace,
@@ -246,6 +387,9 @@ export class ClaudeRunner {
     this.sessions.set(settings.conversationId, session);
     void session.whenEnded().then(() => {
       if (this.sessions.get(settings.conversationId) === session) this.sessions.delete(settings.conversationId);
+      // Eviction bookkeeping first: the slot's release hands it to a waiter and recounts positions.
+      this.evicting.delete(session);
+      slot.release();
     });
     session.start();
     logger.debug({ conversationId: settings.conversationId, resume, container: workspace.name }, "CLI session started");

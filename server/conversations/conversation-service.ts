@@ -2,18 +2,23 @@ import { randomUUID } from "node:crypto";
 import type { AgentEvent } from "../../lib/agent-events";
 import { applyAgentEvent, emptyReply, endsStep, type AssistantReplyState } from "../../lib/assistant-reply";
 import { AppError } from "../../lib/errors";
-import type { Agent, Conversation, Message, Run } from "../../lib/records";
-import type { FollowAckData, RunEventEnvelope, SendAckData } from "../../lib/socket-events";
+import type { Agent, Conversation, Message, Run, Schedule } from "../../lib/records";
+import type { FollowAckData, RunEventEnvelope, RunWaitEvent, SendAckData } from "../../lib/socket-events";
 import type { AgentTurnRequest, TurnOutcome } from "../claude/claude-runner";
+import type { ConversationLimits } from "../limits/usage-quotas";
+import { withLogContext } from "../log-context";
 import { logger } from "../logger";
+import { countRunFinished, countRunStarted } from "../metrics/platform-metrics";
 import type { PlatformStore } from "../store/store";
 import { findOwnedAgent } from "../agents/agent-service";
 import type { RunEventLog } from "./run-event-log";
-import type { TurnImage } from "./turn-images";
+import { isImageFile, turnFileBlock, type TurnFile } from "./turn-images";
+import { scheduledRunTitle } from "../schedules/scheduled-run-title";
 
 /** The part of the Claude runner a conversation needs; a test or a Kubernetes runner can stand in. */
 export interface AgentTurnRunner {
-  runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void): Promise<TurnOutcome>;
+  /** `onWait` hears why a turn has not begun yet (queued for a CLI slot, workspace waking up). */
+  runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void, onWait?: (event: RunWaitEvent) => void): Promise<TurnOutcome>;
   interruptTurn(conversationId: string): Promise<boolean>;
   /** Starts the conversation's CLI ahead of the first message, so that message needs no start-up. */
   prewarmConversation?(request: Omit<AgentTurnRequest, "prompt">): Promise<void>;
@@ -30,10 +35,12 @@ export interface ConversationServiceOptions {
   /** Delivers an event to everyone following the conversation (a Socket.IO room today). */
   publish(envelope: RunEventEnvelope): void;
   defaultModel: string;
-  /** Images the agent wrote during a turn, shown inline with its reply. */
-  findTurnImages?(userId: string, agentId: string, sinceMs: number): Promise<TurnImage[]>;
+  /** Files the agent wrote during a turn: images show inline with its reply, others as file links. */
+  findTurnFiles?(userId: string, agentId: string, sinceMs: number): Promise<TurnFile[]>;
   /** Called once per run after its reply and run record are stored; failures are logged, not thrown. */
   onRunFinished?(finished: FinishedRun): void | Promise<void>;
+  /** Per-user quotas and rate limits (server/limits); none when absent. */
+  limits?: ConversationLimits;
 }
 
 interface ActiveRun {
@@ -63,7 +70,7 @@ export interface FinishedRun {
   /** The reply's text blocks joined: what the agent said. */
   outputText: string;
   /** Images (and other files) the agent wrote during the run, relative to its directory. */
-  files: TurnImage[];
+  files: TurnFile[];
   error?: { code: string; message: string };
 }
 
@@ -154,6 +161,7 @@ export class ConversationService {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
 
+    this.options.limits?.admitMessage(user.userId, input.text);
     return this.startRun(conversation, agent, { prompt: input.text, clientMessageId: input.clientMessageId, trigger: "chat" });
   }
 
@@ -166,6 +174,7 @@ export class ConversationService {
     if (this.activeRuns.has(conversation.id)) {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
+    this.options.limits?.beginRun(conversation.ownerId, conversation.id);
     // Reserve the conversation before the first await that could let a second send slip in.
     const pending: ActiveRun = { startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
     this.activeRuns.set(conversation.id, pending);
@@ -204,10 +213,40 @@ export class ConversationService {
         assistantMessageId: assistantMessage.id,
       });
       pending.startSeq = started.seq;
-      pending.done = this.runTurn(pending, run, agent, conversation, start.prompt);
+      countRunStarted(start.trigger);
+      // Every line logged for this run carries its ids, however deep the code that writes it.
+      pending.done = withLogContext({ runId: run.id, conversationId: conversation.id }, () => this.runTurn(pending, run, agent, conversation, start.prompt));
       return { runId: run.id, firstSeq: started.seq, duplicate: false };
     } catch (error) {
       this.activeRuns.delete(conversation.id);
+      this.options.limits?.endRun(conversation.id);
+      throw error;
+    }
+  }
+
+  /**
+   * A scheduled run (or "Run now"): a new conversation of the owner's, titled after the prompt and
+   * the slot, so each run opens as a conversation of its own in the run history. The runner wakes
+   * a stopped workspace as for any message.
+   */
+  async startScheduledRun(
+    agent: Agent,
+    schedule: Pick<Schedule, "id" | "prompt" | "timezone">,
+    slot: Date,
+  ): Promise<{ runId: string; conversationId: string }> {
+    const { store } = this.options;
+    const conversation = await store.createConversation({
+      agentId: agent.id,
+      ownerId: agent.ownerId,
+      title: scheduledRunTitle(schedule, slot),
+      claudeSessionId: randomUUID(),
+    });
+    try {
+      const { runId } = await this.startRun(conversation, agent, { prompt: schedule.prompt, clientMessageId: randomUUID(), trigger: "schedule", scheduleId: schedule.id });
+      return { runId, conversationId: conversation.id };
+    } catch (error) {
+      // Nothing ran: an empty conversation would only clutter the owner's list.
+      await store.deleteConversation(conversation.id).catch(() => undefined);
       throw error;
     }
   }
@@ -290,6 +329,7 @@ export class ConversationService {
           this.publish(conversation.id, run.id, event);
           if (endsStep(event)) void save();
         },
+        (event) => this.publish(conversation.id, run.id, event),
       );
       failure = outcome.error;
     } catch (error) {
@@ -300,8 +340,9 @@ export class ConversationService {
 
     const status = outcome?.status === "completed" ? "complete" : outcome?.status === "interrupted" ? "interrupted" : "failed";
     const error = failure ?? reply.error;
-    const images = status === "failed" || !this.options.findTurnImages ? [] : await this.options.findTurnImages(conversation.ownerId, agent.id, turnStartedAt);
-    if (images.length > 0) reply = { ...reply, blocks: [...reply.blocks, ...images.map((image) => ({ type: "image" as const, ...image }))] };
+    const files = status === "failed" || !this.options.findTurnFiles ? [] : await this.options.findTurnFiles(conversation.ownerId, agent.id, turnStartedAt);
+    const images = files.filter(isImageFile);
+    if (files.length > 0) reply = { ...reply, blocks: [...reply.blocks, ...files.map(turnFileBlock)] };
     await save({
       status,
       ...(reply.usage ? { usage: reply.usage } : {}),
@@ -319,6 +360,8 @@ export class ConversationService {
       .updateConversation(conversation.id, { status: status === "failed" ? "error" : "idle" })
       .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
     this.activeRuns.delete(conversation.id);
+    this.options.limits?.endRun(conversation.id);
+    countRunFinished(run.trigger, status, outcome?.timings);
     this.publish(conversation.id, run.id, {
       type: "run_finished",
       status,
@@ -337,7 +380,7 @@ export class ConversationService {
           conversation,
           status,
           outputText,
-          files: images,
+          files,
           ...(status === "failed" && error ? { error } : {}),
         }),
       ).catch((err: unknown) => logger.error({ err, runId: run.id }, "reacting to the finished run failed"));

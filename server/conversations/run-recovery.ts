@@ -12,9 +12,11 @@ const interruptedByRestart = {
  * Nothing is deleted and nothing is run twice. One server today: with several, each server would
  * recover only the runs whose lease it held.
  */
-export async function recoverInterruptedRuns(store: PlatformStore): Promise<{ runs: number; messages: number }> {
+export async function recoverInterruptedRuns(store: PlatformStore): Promise<{ runs: number; messages: number; ownerIds: string[] }> {
   let runs = 0;
   let messages = 0;
+  // Whose workspaces may still hold the cut-off runs' processes (see workspace-adoption.ts).
+  const ownerIds = new Set<string>();
   for (;;) {
     const unfinished = await store.listUnfinishedRuns({ limit: 100 });
     if (unfinished.length === 0) break;
@@ -30,9 +32,10 @@ export async function recoverInterruptedRuns(store: PlatformStore): Promise<{ ru
         if (conversation.status === "running") await store.updateConversation(conversation.id, { status: "idle" });
       }
       await store.updateRun(run.id, { status: "interrupted", error: interruptedByRestart });
+      ownerIds.add(run.ownerId);
       runs += 1;
     }
   }
   if (runs > 0) logger.warn({ runs, messages }, "marked runs cut off by a restart as interrupted");
-  return { runs, messages };
+  return { runs, messages, ownerIds: [...ownerIds] };
 }

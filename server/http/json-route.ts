@@ -1,6 +1,26 @@
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { AppError, httpStatusOf, toErrorPayload } from "../../lib/errors";
+import { findMalformedText, malformedTextMessage } from "../../lib/well-formed-text";
+import { withLogContext } from "../log-context";
 import { logger } from "../logger";
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's x-request-id when it is a sane token (a proxy's id joins its logs to ours), else a new one. */
+export function requestIdOf(request: unknown): string {
+  const given = request instanceof Request ? request.headers.get("x-request-id") : null;
+  return given && requestIdPattern.test(given) ? given : randomUUID();
+}
+
+function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set("x-request-id", requestId);
+  } catch {
+    // Some responses (e.g. a proxied fetch) have immutable headers; the id is still in the logs.
+  }
+  return response;
+}
 
 /** A JSON error body with the status its code maps to; unexpected errors are logged, not leaked. */
 export function errorResponse(error: unknown): Response {
@@ -12,13 +32,17 @@ export function errorResponse(error: unknown): Response {
 /** Wraps a route handler so every thrown AppError becomes its HTTP status with a clear JSON body. */
 export function jsonRoute<Args extends unknown[]>(handler: (...args: Args) => Promise<Response | unknown>) {
   return async (...args: Args): Promise<Response> => {
-    try {
-      const result = await handler(...args);
-      if (result instanceof Response) return result;
-      return Response.json(result, { headers: { "cache-control": "no-store" } });
-    } catch (error) {
-      return errorResponse(error);
-    }
+    const requestId = requestIdOf(args[0]);
+    // Every line logged while handling the request carries its id, and so does the response.
+    return withLogContext({ requestId }, async () => {
+      try {
+        const result = await handler(...args);
+        if (result instanceof Response) return withRequestId(result, requestId);
+        return Response.json(result, { headers: { "cache-control": "no-store", "x-request-id": requestId } });
+      } catch (error) {
+        return withRequestId(errorResponse(error), requestId);
+      }
+    });
   };
 }
 
@@ -34,6 +58,8 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw new AppError("bad_request", "The request body is not valid JSON.");
   }
+  const malformed = findMalformedText(body);
+  if (malformed !== undefined) throw new AppError("bad_request", malformedTextMessage(malformed), { issues: [{ path: malformed || "(body)", message: "contains a broken character" }] });
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));

@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import type { ZodError } from "zod";
 import { clientEventSchemas, type Ack, type ClientEventName, type ClientToServerEvents, type ParsedClientEventPayload, type ServerToClientEvents, type SocketData } from "../../lib/socket-events";
 import { AppError, toErrorPayload } from "../../lib/errors";
+import { findMalformedText, malformedTextMessage } from "../../lib/well-formed-text";
 import { logger } from "../logger";
 
 export type PlatformSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,6 +48,11 @@ export function bindSocketEvents(socket: PlatformSocket, handlers: SocketEventHa
     // Typed as a plain listener: the gate below is what enforces the payload's shape.
     (socket as unknown as Socket).on(eventName, async (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
+      const malformed = findMalformedText(payload);
+      if (malformed !== undefined) {
+        ack({ ok: false, error: new AppError("bad_request", malformedTextMessage(malformed)).toPayload() });
+        return;
+      }
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         ack({

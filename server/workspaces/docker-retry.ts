@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { AppError } from "../../lib/errors";
 import { logger } from "../logger";
+import { countDockerError } from "../metrics/platform-metrics";
 
 const transientCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENOENT", "EHOSTUNREACH"]);
 
@@ -40,6 +41,8 @@ export async function withDockerRetry<T>(operation: string, call: () => Promise<
     try {
       return await call();
     } catch (error) {
+      // 3xx/4xx are answers ("already stopped", "no such container"); a failing engine is anything else.
+      if ((dockerStatusCode(error) ?? 500) >= 500) countDockerError(operation);
       if (!isTransientDockerError(error)) throw error;
       if (attempt >= policy.attempts) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -9,6 +9,7 @@ import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
 import { DockerWorkspaceProcess, killMarkedCommand, PROCESS_MARKER_VARIABLE, toExecEnv } from "./docker-workspace-process";
 import type { WorkspaceActivity } from "./workspace-activity";
+import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
 import {
   agentPaths,
   KIND_LABEL,
@@ -20,6 +21,7 @@ import {
   WORKSPACE_UID,
   workspaceContainerName,
   workspaceLabels,
+  workspaceNetworkName,
   workspaceVolumeName,
   type AgentPaths,
 } from "./workspace-names";
@@ -42,6 +44,12 @@ export interface DockerWorkspaceOptions {
   tmpfsMb: number;
   /** Docker network for workspaces; the default bridge reaches the host and Debian's mirror. */
   network?: string;
+  /**
+   * When set, each user's container gets its own internal network (subnet from this pool) instead
+   * of `network`: no route out, no other users' containers; the host's firewall lets it reach only
+   * the egress proxy.
+   */
+  networkIsolation?: { subnetPool: string };
   retry: RetryPolicy;
   /** How long a freshly started workspace may take to answer `true`. */
   readinessTimeoutMs: number;
@@ -59,6 +67,7 @@ export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activit
     retry: defaultRetryPolicy,
     readinessTimeoutMs: 15_000,
     activity,
+    networkIsolation: config.WORKSPACE_NETWORK_ISOLATION ? { subnetPool: config.WORKSPACE_SUBNET_POOL } : undefined,
   };
 }
 
@@ -201,13 +210,17 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
 
   removeWorkspace(userId: string): Promise<void> {
     this.pendingEnsures.delete(userId);
-    return this.serialize(userId, () => this.removeContainer(workspaceContainerName(userId)));
+    return this.serialize(userId, async () => {
+      await this.removeContainer(workspaceContainerName(userId));
+      await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
+    });
   }
 
   deleteUserWorkspace(userId: string): Promise<void> {
     this.pendingEnsures.delete(userId);
     return this.serialize(userId, async () => {
       await this.removeContainer(workspaceContainerName(userId));
+      await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
       try {
         await withDockerRetry("delete the workspace files", () => this.docker.getVolume(workspaceVolumeName(userId)).remove(), this.options.retry);
       } catch (error) {
@@ -240,6 +253,11 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     let provisioning: WorkspaceHandle["provisioning"] = "reused";
     let info = await this.inspectByName(name);
 
+    if (info && this.options.networkIsolation && info.HostConfig.NetworkMode !== workspaceNetworkName(userId)) {
+      // Made before isolation was turned on (or with it off): re-created on its own network; the files live on the volume.
+      await this.removeContainer(name);
+      info = undefined;
+    }
     if (info && !info.State.Running && (info.State.Dead || info.State.Status === "removing" || (await this.imageChanged(info)))) {
       // A dead container cannot start again, and a stopped one from an older image should not: the files live on the volume.
       await this.removeContainer(name);
@@ -280,6 +298,9 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       this.options.retry,
     );
     const memoryBytes = this.options.memoryMb * 1024 * 1024;
+    const network = this.options.networkIsolation
+      ? await ensureWorkspaceNetwork(this.docker, userId, { subnetPool: this.options.networkIsolation.subnetPool, retry: this.options.retry })
+      : (this.options.network ?? "bridge");
     try {
       await withDockerRetry(
         "create the workspace",
@@ -306,7 +327,7 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
               CapDrop: ["ALL"],
               SecurityOpt: ["no-new-privileges"],
               ExtraHosts: ["host.docker.internal:host-gateway"],
-              NetworkMode: this.options.network ?? "bridge",
+              NetworkMode: network,
               RestartPolicy: { Name: "no" },
               LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
             },

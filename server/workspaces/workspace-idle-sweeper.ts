@@ -8,10 +8,15 @@ export interface IdleSweepOptions {
   idleMs: number;
   /** "stop" keeps the container for a fast warm start; "remove" frees its disk layer too. Files stay either way. */
   action?: "stop" | "remove";
+  /** True when the user has a scheduled run due within the next few minutes: their workspace stays up for it. */
+  hasScheduledRunDueSoon?: (userId: string) => Promise<boolean>;
 }
 
-/** Stops (or removes) running workspaces idle for longer than `idleMs` with no run in progress. */
-export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = "stop" }: IdleSweepOptions): Promise<string[]> {
+/**
+ * Stops (or removes) running workspaces idle for longer than `idleMs`, unless a run is in progress
+ * (or waiting for a CLI slot) in them or a scheduled run of their owner is due soon.
+ */
+export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = "stop", hasScheduledRunDueSoon }: IdleSweepOptions): Promise<string[]> {
   const swept: string[] = [];
   for (const workspace of await runtime.listWorkspaces()) {
     if (workspace.state !== "running") continue;
@@ -21,6 +26,9 @@ export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = 
       continue;
     }
     if (idleFor < idleMs || activity.isBusy(workspace.userId)) continue;
+    if (hasScheduledRunDueSoon && (await scheduledRunDue(hasScheduledRunDueSoon, workspace.userId))) continue;
+    // The schedule lookup awaited: a run may have begun meanwhile.
+    if (activity.isBusy(workspace.userId)) continue;
     try {
       if (action === "remove") await runtime.removeWorkspace(workspace.userId);
       else await runtime.stopWorkspace(workspace.userId);
@@ -32,6 +40,16 @@ export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = 
     }
   }
   return swept;
+}
+
+/** A lookup that fails keeps the workspace: stopping one a run is about to need costs more than leaving it up. */
+async function scheduledRunDue(check: (userId: string) => Promise<boolean>, userId: string): Promise<boolean> {
+  try {
+    return await check(userId);
+  } catch (error) {
+    logger.warn({ userId, err: error }, "could not check for scheduled runs; keeping the workspace");
+    return true;
+  }
 }
 
 export interface IdleSweeper {

@@ -47,7 +47,20 @@ export function workspaceVolumeName(userId: string): string {
   return `agent-ws-${toSafeUserId(userId)}-data`;
 }
 
-export function workspaceLabels(userId: string, kind: "workspace" | "workspace-data"): Record<string, string> {
+/** The user's own Docker network: internal (no route out), reaching only the egress proxy on the host. */
+export function workspaceNetworkName(userId: string): string {
+  return `agent-ws-${toSafeUserId(userId)}-net`;
+}
+
+/** Host-side bridge interface of the user's network; the shared "adw" prefix lets one firewall rule cover them all. */
+export const WORKSPACE_BRIDGE_PREFIX = "adw";
+
+export function workspaceBridgeName(userId: string): string {
+  // Linux interface names are at most 15 characters.
+  return `${WORKSPACE_BRIDGE_PREFIX}${createHash("sha256").update(userId).digest("hex").slice(0, 12)}`;
+}
+
+export function workspaceLabels(userId: string, kind: "workspace" | "workspace-data" | "workspace-network"): Record<string, string> {
   return { [PLATFORM_LABEL]: PLATFORM_LABEL_VALUE, [USER_LABEL]: userId, [KIND_LABEL]: kind };
 }
 

@@ -24,7 +24,7 @@ describe("recovering from a crash mid-reply", () => {
     await before.close();
 
     const after = createSqliteStore({ file });
-    expect(await recoverInterruptedRuns(after)).toEqual({ runs: 1, messages: 1 });
+    expect(await recoverInterruptedRuns(after)).toEqual({ runs: 1, messages: 1, ownerIds: [user.id] });
 
     const messages = await after.listMessages(conversation.id);
     expect(messages.map((message) => [message.role, message.status])).toEqual([
@@ -39,7 +39,7 @@ describe("recovering from a crash mid-reply", () => {
     expect((await after.getConversation(conversation.id)).status).toBe("idle");
 
     // A second start finds nothing left to do.
-    expect(await recoverInterruptedRuns(after)).toEqual({ runs: 0, messages: 0 });
+    expect(await recoverInterruptedRuns(after)).toEqual({ runs: 0, messages: 0, ownerIds: [] });
     expect(await after.listMessages(conversation.id)).toHaveLength(2);
     await after.close();
   });

@@ -1,0 +1,13 @@
+import { jsonRoute } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+import { runScheduleNow } from "@/server/schedules/schedule-service";
+
+type Context = { params: Promise<{ id: string; scheduleId: string }> };
+
+/** "Run now": 202 with the run and its new conversation; the run goes on in the background. */
+export const POST = jsonRoute(async (request: Request, { params }: Context) => {
+  const user = await requireUser(request);
+  const { id, scheduleId } = await params;
+  const started = await runScheduleNow(user, id, scheduleId);
+  return Response.json(started, { status: 202, headers: { "cache-control": "no-store" } });
+});

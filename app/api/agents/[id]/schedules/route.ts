@@ -1,0 +1,12 @@
+import { jsonRoute } from "@/server/http/json-route";
+import { requireUser } from "@/server/http/request-user";
+import { listSchedules } from "@/server/schedules/schedule-service";
+
+type Context = { params: Promise<{ id: string }> };
+
+/** The agent's schedules with nextRunAt and lastFire, and the webhook secret (owner only). */
+export const GET = jsonRoute(async (request: Request, { params }: Context) => {
+  const user = await requireUser(request);
+  const { id } = await params;
+  return listSchedules(user, id);
+});

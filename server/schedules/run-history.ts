@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { Message, Run } from "../../lib/records";
+import type { RunSummary } from "../../lib/run-api";
+import { runTriggerSchema } from "../../lib/records";
+import type { PlatformStore } from "../store/store";
+
+/**
+ * An agent's run history: each run with its conversation's title, what the agent said (trimmed)
+ * and the files it produced, read from the reply the run wrote.
+ */
+
+export type { RunSummary };
+
+export const listRunsQuerySchema = z
+  .object({
+    trigger: runTriggerSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(30),
+  })
+  .strict();
+export type ListRunsQuery = z.input<typeof listRunsQuerySchema>;
+
+const previewChars = 300;
+// Runs are fetched in one page and filtered by trigger and owner: enough for a history page.
+const runsScanned = 500;
+
+export function outputPreviewOf(reply: Pick<Message, "content"> | undefined): string {
+  if (!reply) return "";
+  const text = reply.content
+    .flatMap((block) => (block.type === "text" ? [block.text] : []))
+    .join("\n\n")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length <= previewChars ? text : `${text.slice(0, previewChars - 1).trimEnd()}…`;
+}
+
+export function filesOf(reply: Pick<Message, "content"> | undefined): string[] {
+  if (!reply) return [];
+  return reply.content.flatMap((block) => (block.type === "image" || block.type === "file" ? [block.path] : []));
+}
+
+/**
+ * The reply a run wrote: a run is created right after its prompt and right before its reply, so
+ * the reply is the first assistant message created at or after the run started.
+ */
+export function replyOfRun(run: Pick<Run, "startedAt">, messages: readonly Message[]): Message | undefined {
+  return messages.find((message) => message.role === "assistant" && message.createdAt >= run.startedAt);
+}
+
+export async function summarizeRuns(store: PlatformStore, agentId: string, ownerId: string, query: z.output<typeof listRunsQuerySchema>): Promise<RunSummary[]> {
+  const runs = (await store.listRunsByAgent(agentId, { limit: runsScanned }))
+    // A visitor's chats on a shared agent are theirs, not the owner's history.
+    .filter((run) => run.ownerId === ownerId && (!query.trigger || run.trigger === query.trigger))
+    .slice(0, query.limit);
+  const byConversation = new Map<string, Run[]>();
+  for (const run of runs) byConversation.set(run.conversationId, [...(byConversation.get(run.conversationId) ?? []), run]);
+  const details = new Map<string, { title: string; messages: Message[] }>();
+  await Promise.all(
+    [...byConversation.keys()].map(async (conversationId) => {
+      const conversation = await store.getConversation(conversationId).catch(() => null);
+      if (!conversation) return;
+      // The newest messages hold the newest runs' replies; older runs of a long chat may fall outside.
+      const afterSeq = Math.max(0, conversation.lastSeq - 200);
+      details.set(conversationId, { title: conversation.title, messages: await store.listMessages(conversationId, { afterSeq, limit: 500 }) });
+    }),
+  );
+  return runs.map((run) => {
+    const detail = details.get(run.conversationId);
+    const reply = detail ? replyOfRun(run, detail.messages) : undefined;
+    return { ...run, conversationTitle: detail?.title ?? "", outputPreview: outputPreviewOf(reply), files: filesOf(reply) };
+  });
+}

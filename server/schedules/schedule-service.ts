@@ -1,0 +1,56 @@
+import { AppError } from "../../lib/errors";
+import { recordIdSchema } from "../../lib/records";
+import type { RunListResponse } from "../../lib/run-api";
+import type { RunNowResponse, SchedulesResponse } from "../../lib/schedule-api";
+import { findOwnedAgent } from "../agents/agent-service";
+import type { ActingUser } from "../conversations/conversation-service";
+import { parseInput } from "../http/parse-query";
+import { getPlatformServices } from "../platform-services";
+import { listRunsQuerySchema, summarizeRuns } from "./run-history";
+import { nextRunAt } from "./schedule-rules";
+import type { Scheduler } from "./scheduler";
+
+/**
+ * What the REST routes for schedules and run history call. Editing schedules is an agent edit
+ * (PATCH /api/agents/{id}); these read their state and start a run by hand. The answers' types
+ * are the ones the browser's clients declare (lib/schedule-api.ts, lib/run-api.ts).
+ */
+
+function scheduler(): Scheduler {
+  const { scheduler } = getPlatformServices();
+  if (!scheduler) throw new AppError("internal", "The scheduler is not running on this server.");
+  return scheduler;
+}
+
+/** The agent's schedules with when each runs next and how its latest fire went; the secret for the owner. */
+export async function listSchedules(user: ActingUser, agentId: string): Promise<SchedulesResponse> {
+  const { store, scheduler: running } = getPlatformServices();
+  const agent = await findOwnedAgent(store, user, agentId);
+  const now = new Date();
+  const schedules = await Promise.all(
+    agent.schedules.map(async (schedule) => {
+      const latest = await store.latestScheduleFire(agent.id, schedule.id);
+      // A fire its server never finished shows how its run really ended.
+      const lastFire = latest && running ? await running.reconcileFire(latest).catch(() => latest) : latest;
+      const next = schedule.enabled ? nextRunAt(schedule, now) : null;
+      return { ...schedule, nextRunAt: next ? next.toISOString() : null, lastFire };
+    }),
+  );
+  return { schedules, webhookSecret: agent.webhookSecret ?? null };
+}
+
+/** "Run now": starts the schedule's prompt at once, in a new conversation; 409 while its last run goes on. */
+export async function runScheduleNow(user: ActingUser, agentId: string, scheduleId: string): Promise<RunNowResponse> {
+  const { store } = getPlatformServices();
+  const agent = await findOwnedAgent(store, user, agentId);
+  if (!recordIdSchema.safeParse(scheduleId).success) throw new AppError("not_found", "This schedule does not exist.");
+  const { runId, conversationId } = await scheduler().runNow(agent, scheduleId);
+  return { runId, conversationId };
+}
+
+export async function listAgentRuns(user: ActingUser, agentId: string, query: Record<string, string>): Promise<RunListResponse> {
+  const parsed = parseInput(listRunsQuerySchema, query);
+  const { store } = getPlatformServices();
+  const agent = await findOwnedAgent(store, user, agentId);
+  return { runs: await summarizeRuns(store, agent.id, user.userId, parsed) };
+}

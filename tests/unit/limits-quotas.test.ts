@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+
+import { AppError, httpStatusOf } from "../../lib/errors";
+import type { Agent } from "../../lib/records";
+import { assertAgentQuota, assertMessageSize, createConversationLimits } from "../../server/limits/usage-quotas";
+import { platformMetrics } from "../../server/metrics/platform-metrics";
+
+function caught(action: () => unknown): AppError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+async function refusals(limit: string): Promise<number> {
+  const metric = await platformMetrics().limitRefusals.get();
+  return metric.values.find((value) => value.labels.limit === limit)?.value ?? 0;
+}
+
+const limits = { MAX_MESSAGE_CHARS: 50, MESSAGES_PER_MINUTE: 2, MAX_CONCURRENT_RUNS_PER_USER: 2 };
+
+describe("per-user quotas", () => {
+  it("refuses a message over the configured size, naming the size, the limit and its setting", async () => {
+    expect(() => assertMessageSize("x".repeat(50), 50)).not.toThrow();
+    const before = await refusals("message_size");
+    const error = caught(() => assertMessageSize("x".repeat(1_200), 1_000));
+    expect(error.code).toBe("payload_too_large");
+    expect(error.message).toContain("1,200 characters");
+    expect(error.message).toContain("1,000 (MAX_MESSAGE_CHARS)");
+    expect(await refusals("message_size")).toBe(before + 1);
+  });
+
+  it("refuses the third message in a minute with rate_limited (429) and when to try again", () => {
+    let now = 0;
+    const conversationLimits = createConversationLimits(limits, () => now);
+    conversationLimits.admitMessage("ann", "hello");
+    now = 15_000;
+    conversationLimits.admitMessage("ann", "again");
+    now = 20_000;
+    const error = caught(() => conversationLimits.admitMessage("ann", "third"));
+    expect(error.code).toBe("rate_limited");
+    expect(httpStatusOf(error.code)).toBe(429);
+    expect(error.message).toContain("Try again in 40 seconds");
+    conversationLimits.admitMessage("bob", "someone else");
+    now = 60_001;
+    expect(() => conversationLimits.admitMessage("ann", "later")).not.toThrow();
+  });
+
+  it("allows a user only so many runs at once, across their conversations, and frees one when it ends", () => {
+    const conversationLimits = createConversationLimits(limits);
+    conversationLimits.beginRun("ann", "c1");
+    conversationLimits.beginRun("ann", "c2");
+    conversationLimits.beginRun("bob", "c3");
+    const error = caught(() => conversationLimits.beginRun("ann", "c4"));
+    expect(error.code).toBe("quota_exceeded");
+    expect(error.message).toContain("MAX_CONCURRENT_RUNS_PER_USER");
+    conversationLimits.endRun("c1");
+    conversationLimits.endRun("c1");
+    expect(() => conversationLimits.beginRun("ann", "c4")).not.toThrow();
+    expect(() => caught(() => conversationLimits.beginRun("ann", "c5"))).not.toThrow();
+  });
+
+  it("refuses a new agent once the person owns the most allowed", async () => {
+    const owned: Pick<Agent, "id">[] = [{ id: "a1" }, { id: "a2" }];
+    const store = { listAgentsByOwner: async (_userId: string, options?: { limit?: number }) => owned.slice(0, options?.limit) as Agent[] };
+    await expect(assertAgentQuota(store, "ann", 3)).resolves.toBeUndefined();
+    owned.push({ id: "a3" });
+    const refusal = assertAgentQuota(store, "ann", 3);
+    await expect(refusal).rejects.toMatchObject({ code: "quota_exceeded" });
+    await expect(refusal).rejects.toThrow(/You have 3 agents.*Delete one/);
+  });
+});
