@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { booleanFlag } from "./egress/egress-config";
 import { authEnvSchema } from "./auth/auth-config";
 import { egressEnvSchema } from "./egress/egress-config";
 import { storeEnvSchema } from "./store/store-config";
@@ -42,6 +43,8 @@ const platformEnvSchema = z.object({
   SCHEDULER_TICK_SECONDS: z.coerce.number().int().min(0).max(3_600).default(15),
   // The shortest gap a schedule's cron may leave between two runs (checked when it is saved).
   SCHEDULE_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(60),
+  // Webhooks to loopback/private/metadata addresses are refused unless this is on (local receivers, tests).
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanFlag(false),
 });
 
 // The store's and sign-in's variables are declared beside the code that reads them, and checked here

@@ -122,6 +122,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     scheduler,
     deliverNotification,
     conversationHasFollowers: (conversationId) => (io?.sockets.adapter.rooms.get(`conversation:${conversationId}`)?.size ?? 0) > 0,
+    webhook: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
   });
   // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
   const stopRemovingAgentFiles = onAgentDeleted(async (ownerId, agentId) => {

@@ -8,7 +8,7 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
 
-const booleanFlag = (fallback: boolean) =>
+export const booleanFlag = (fallback: boolean) =>
   z
     .string()
     .optional()

@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { isPrivateAddress } from "../egress/egress-rules";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FinishedRun } from "../conversations/conversation-service";
 import { logger } from "../logger";
@@ -61,6 +63,8 @@ export interface WebhookDeliveryOptions {
   /** Wait before attempt n+1 (n from 1); tests shorten it. */
   backoffMs?: (attempt: number) => number;
   now?: () => Date;
+  /** Off by default: a webhook URL is typed by a user, and must not become a way to poke the platform's own network. */
+  allowPrivateTargets?: boolean;
 }
 
 export interface WebhookDeliveryResult {
@@ -68,6 +72,25 @@ export interface WebhookDeliveryResult {
   attempts: number;
   /** The last HTTP status seen, if any answer came. */
   status?: number;
+  /** Why nothing was sent at all. */
+  refused?: string;
+}
+
+/**
+ * Null when the URL's host resolves only to public addresses. Checked before every delivery, so a
+ * name that later points inside (DNS rebinding between check and connect aside) is caught too.
+ */
+export async function privateTargetReason(url: string): Promise<string | null> {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return "the webhook URL is not a valid URL";
+  }
+  const addresses = await lookup(hostname, { all: true, verbatim: true }).catch(() => []);
+  if (addresses.length === 0) return `${hostname} does not resolve`;
+  const inside = addresses.find((entry) => isPrivateAddress(entry.address));
+  return inside ? `${hostname} resolves to a private or local address (${inside.address})` : null;
 }
 
 /** Where a log line may say the webhook went: never its path or query, which can carry a token. */
@@ -90,6 +113,13 @@ export async function deliverWebhook(url: string, secret: string, body: RunWebho
   const timeoutMs = options.timeoutMs ?? 10_000;
   const backoffMs = options.backoffMs ?? ((attempt: number) => 1_000 * 4 ** (attempt - 1));
   const json = JSON.stringify(body);
+  if (!options.allowPrivateTargets) {
+    const refused = await privateTargetReason(url);
+    if (refused) {
+      logger.warn({ target: safeTarget(url), reason: refused, runId: body.runId }, "webhook not sent: private targets are not allowed (WEBHOOK_ALLOW_PRIVATE_TARGETS)");
+      return { delivered: false, attempts: 0, refused };
+    }
+  }
   let status: number | undefined;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     // A fresh timestamp per attempt: the receiver may reject stale ones.

@@ -53,6 +53,8 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     MODEL_STAND_IN_PORT: "3306",
     SCHEDULER_TICK_SECONDS: "2",
+    // The test's webhook receiver listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
     ANTHROPIC_API_KEY: "",
     ANTHROPIC_BASE_URL: "",
     CLAUDE_CODE_OAUTH_TOKEN: "",

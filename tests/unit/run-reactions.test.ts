@@ -6,7 +6,7 @@ import type { Agent, Conversation, Message, Run } from "@/lib/records";
 import type { FinishedRun } from "@/server/conversations/conversation-service";
 import { selectTurnFiles, turnFileBlock } from "@/server/conversations/turn-images";
 import { firstLineOf, runNotification, shouldNotify } from "@/server/notifications/run-notifications";
-import { deliverWebhook, runWebhookBody, signWebhookBody } from "@/server/notifications/webhook-delivery";
+import { deliverWebhook, privateTargetReason, runWebhookBody, signWebhookBody } from "@/server/notifications/webhook-delivery";
 import { outputPreviewOf, replyOfRun } from "@/server/schedules/run-history";
 
 const agent = { id: "agent1", name: "Daily report", ownerId: "owner1", schedules: [] } as unknown as Agent;
@@ -132,7 +132,7 @@ describe("webhooks", () => {
   it("posts a body the receiver can verify with the secret, retrying after an error answer", async () => {
     const { url, requests } = await receiver([503, 200]);
     const secret = "whsec_0123456789abcdef";
-    const result = await deliverWebhook(url, secret, runWebhookBody(finished(), "s1"), { backoffMs: () => 10 });
+    const result = await deliverWebhook(url, secret, runWebhookBody(finished(), "s1"), { backoffMs: () => 10, allowPrivateTargets: true });
     expect(result).toEqual({ delivered: true, attempts: 2, status: 200 });
     const last = requests[1]!;
     const timestamp = String(last.headers["x-agentdesk-timestamp"]);
@@ -158,7 +158,7 @@ describe("webhooks", () => {
 
   it("gives up after three attempts without throwing", async () => {
     const { url, requests } = await receiver([500, 500, 500]);
-    expect(await deliverWebhook(url, "whsec_0123456789abcdef", runWebhookBody(finished(), "s1"), { backoffMs: () => 10 })).toEqual({
+    expect(await deliverWebhook(url, "whsec_0123456789abcdef", runWebhookBody(finished(), "s1"), { backoffMs: () => 10, allowPrivateTargets: true })).toEqual({
       delivered: false,
       attempts: 3,
       status: 500,
@@ -166,11 +166,21 @@ describe("webhooks", () => {
     expect(requests).toHaveLength(3);
   });
 
+  it("sends nothing to a loopback or private address unless private targets are allowed", async () => {
+    const { url, requests } = await receiver([200]);
+    const result = await deliverWebhook(url, "whsec_0123456789abcdef", runWebhookBody(finished(), "s1"), { backoffMs: () => 10 });
+    expect(result).toMatchObject({ delivered: false, attempts: 0, refused: expect.stringContaining("127.0.0.1") });
+    expect(requests).toHaveLength(0);
+    expect(await privateTargetReason("http://169.254.169.254/latest/meta-data")).toMatch(/private or local/);
+    expect(await privateTargetReason("http://[::1]:8080/")).toMatch(/private or local/);
+    expect(await privateTargetReason("http://93.184.216.34/")).toBeNull();
+  });
+
   it("times out a receiver that never answers", async () => {
     server = createServer(() => undefined);
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const result = await deliverWebhook(url, "whsec_0123456789abcdef", runWebhookBody(finished(), "s1"), { timeoutMs: 200, attempts: 2, backoffMs: () => 10 });
+    const result = await deliverWebhook(url, "whsec_0123456789abcdef", runWebhookBody(finished(), "s1"), { timeoutMs: 200, attempts: 2, backoffMs: () => 10, allowPrivateTargets: true });
     expect(result).toEqual({ delivered: false, attempts: 2 });
     server.closeAllConnections();
   });
