@@ -257,7 +257,7 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                   </div>
                 ) : null}
                 {messages.map((message) => (
-                  <ChatMessage key={message.id} message={message} renderImage={renderImage} />
+                  <ChatMessage key={message.id} message={message} agentId={agentId} renderImage={renderImage} />
                 ))}
                 <div ref={bottomRef} />
               </div>

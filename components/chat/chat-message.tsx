@@ -2,6 +2,7 @@
 
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorCode } from "@/lib/errors";
+import { fileContentUrl } from "@/lib/file-api";
 import type { ContentBlock, Message } from "@/lib/records";
 import { useEffect, useState } from "react";
 import type { Markdown as MarkdownComponent } from "./markdown";
@@ -24,7 +25,11 @@ function Markdown({ text }: { text: string }) {
 }
 import { ToolCallCard, type ToolCallView } from "./tool-call-card";
 
-type Piece = { kind: "text"; text: string } | { kind: "tool"; call: ToolCallView } | { kind: "image"; path: string };
+type Piece =
+  | { kind: "text"; text: string }
+  | { kind: "tool"; call: ToolCallView }
+  | { kind: "image"; path: string }
+  | { kind: "file"; path: string; name: string };
 
 /** Pairs each tool call with its result so a card shows both; other blocks stay in order. */
 export function piecesOf(content: ContentBlock[]): Piece[] {
@@ -35,6 +40,7 @@ export function piecesOf(content: ContentBlock[]): Piece[] {
     if (block.type === "text" && block.text.trim()) pieces.push({ kind: "text", text: block.text });
     else if (block.type === "tool_use") pieces.push({ kind: "tool", call: { id: block.id, name: block.name, input: block.input, result: results.get(block.id) } });
     else if (block.type === "image") pieces.push({ kind: "image", path: block.path });
+    else if (block.type === "file") pieces.push({ kind: "file", path: block.path, name: block.name ?? block.path.split("/").pop() ?? block.path });
   }
   return pieces;
 }
@@ -43,7 +49,27 @@ function formatCost(costUsd: number): string {
   return costUsd < 0.01 ? `$${costUsd.toFixed(4)}` : `$${costUsd.toFixed(2)}`;
 }
 
-export function ChatMessage({ message, renderImage }: { message: Message; renderImage?: (path: string) => React.ReactNode }) {
+/** The files a run produced, as download links under the reply (scheduled reports, spreadsheets…). */
+function ProducedFiles({ agentId, files }: { agentId: string; files: { path: string; name: string }[] }) {
+  return (
+    <div data-testid="produced-files" className="flex flex-wrap gap-2">
+      {files.map((file) => (
+        <a
+          key={file.path}
+          href={fileContentUrl(agentId, file.path, { download: true })}
+          download={file.name}
+          title={`Download ${file.path}`}
+          className="inline-flex items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1 text-sm text-ink hover:border-accent hover:text-accent"
+        >
+          <span aria-hidden>📄</span>
+          {file.name}
+        </a>
+      ))}
+    </div>
+  );
+}
+
+export function ChatMessage({ message, agentId, renderImage }: { message: Message; agentId?: string; renderImage?: (path: string) => React.ReactNode }) {
   if (message.role === "user") {
     const text = message.content.map((block) => (block.type === "text" ? block.text : "")).join("\n");
     return (
@@ -57,15 +83,18 @@ export function ChatMessage({ message, renderImage }: { message: Message; render
   const streaming = message.status === "streaming";
   return (
     <div data-testid="assistant-message" data-status={message.status} className="space-y-3">
-      {pieces.map((piece, index) =>
+      {pieces.filter((piece) => piece.kind !== "file").map((piece, index) =>
         piece.kind === "text" ? (
           <Markdown key={index} text={piece.text} />
         ) : piece.kind === "tool" ? (
           <ToolCallCard key={piece.call.id} call={piece.call} />
-        ) : (
+        ) : piece.kind === "image" ? (
           <div key={piece.path}>{renderImage?.(piece.path)}</div>
-        ),
+        ) : null,
       )}
+      {agentId && pieces.some((piece) => piece.kind === "file") ? (
+        <ProducedFiles agentId={agentId} files={pieces.flatMap((piece) => (piece.kind === "file" ? [piece] : []))} />
+      ) : null}
       {streaming && pieces.length === 0 ? <p className="text-sm text-ink-muted">Thinking…</p> : null}
       {message.status === "interrupted" ? (
         <p className="text-sm text-warning">Stopped before the reply was finished. Send a message to continue.</p>
