@@ -1,76 +1,29 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { io as connect, type Socket } from "socket.io-client";
-import { loadConfig } from "../../server/config";
-import { createPlatform, type Platform } from "../../server/platform";
-import { getPlatformServices } from "../../server/platform-services";
-import { createSocketServer, type PlatformSocketServer } from "../../server/socket/socket-server";
+import type { Socket } from "socket.io-client";
 import type { RunEventEnvelope } from "../../lib/socket-events";
+import { getPlatformServices } from "../../server/platform-services";
+import { collectRun, startTestPlatform, type TestPlatform } from "./support/test-platform";
 
 /**
  * The whole chat path on real parts: a Socket.IO client sends a message, the platform runs the real
  * Claude Code CLI in the user's real container against the offline demo model, events stream back
  * in order, and the conversation is stored.
  */
-let platform: Platform;
-let httpServer: HttpServer;
-let io: PlatformSocketServer;
-let url: string;
-let dataDir: string;
+let testPlatform: TestPlatform;
 let token: string;
 let userId: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "chat-socket-"));
-  const config = loadConfig({ ...process.env, NODE_ENV: "test", DATA_DIR: dataDir, MODEL_STAND_IN_PORT: "3298", ANTHROPIC_API_KEY: "", ANTHROPIC_BASE_URL: "", CLAUDE_CODE_OAUTH_TOKEN: "" });
-  platform = await createPlatform(config);
-  httpServer = createServer();
-  io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, handlers: platform.socketHandlers });
-  platform.attachSocketServer(io);
-  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-
-  const { store } = getPlatformServices();
-  const user = await store.createUser({ type: "guest" });
-  userId = user.id;
-  const session = await store.createGuestSession({ userId: user.id, ttlMs: 3_600_000 });
-  token = session.id;
+  testPlatform = await startTestPlatform({ name: "chat-socket", env: { MODEL_STAND_IN_PORT: "3298" } });
+  ({ userId, token } = await testPlatform.newGuest());
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => io.close(() => resolve()));
-  const { runtime } = getPlatformServices();
-  await platform.shutdown();
-  await runtime.deleteUserWorkspace(userId).catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await testPlatform.close();
 });
 
-async function connected(): Promise<Socket> {
-  const socket = connect(url, { auth: { token }, transports: ["websocket"], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  });
-  return socket;
-}
-
-function collectRun(socket: Socket, conversationId: string): Promise<RunEventEnvelope[]> {
-  return new Promise((resolve) => {
-    const events: RunEventEnvelope[] = [];
-    const onEvent = (envelope: RunEventEnvelope) => {
-      if (envelope.conversationId !== conversationId) return;
-      events.push(envelope);
-      if (envelope.event.type === "run_finished") {
-        socket.off("conversation:event", onEvent);
-        resolve(events);
-      }
-    };
-    socket.on("conversation:event", onEvent);
-  });
+function connected(): Promise<Socket> {
+  return testPlatform.connectSocket(token);
 }
 
 describe("chat over the socket, on the real container and CLI", () => {

@@ -1,94 +1,42 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { io as connect, type Socket } from "socket.io-client";
-import { loadConfig } from "../../server/config";
+import type { Socket } from "socket.io-client";
 import { handleMetricsRequest } from "../../server/metrics/metrics-http";
-import { createPlatform, type Platform } from "../../server/platform";
 import { getPlatformServices } from "../../server/platform-services";
-import { createSocketServer, type PlatformSocketServer } from "../../server/socket/socket-server";
-import type { RunEventEnvelope } from "../../lib/socket-events";
+import { collectRun, startTestPlatform, type TestPlatform } from "./support/test-platform";
 
 /**
  * Limits and metrics as a person and an operator meet them, on the real platform: a socket client
  * chatting with an agent in a real container (real CLI, offline demo model), a workspace woken after
  * it was stopped, the messages-per-minute refusal, and /metrics counting what happened.
  */
-let platform: Platform;
-let httpServer: HttpServer;
-let io: PlatformSocketServer;
+let testPlatform: TestPlatform;
 let url: string;
-let dataDir: string;
 let token: string;
 let userId: string;
 let sleeperToken: string;
 let sleeperId: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "limits-socket-"));
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: "test",
-    DATA_DIR: dataDir,
-    MODEL_STAND_IN_PORT: "3273",
-    ANTHROPIC_API_KEY: "",
-    ANTHROPIC_BASE_URL: "",
-    CLAUDE_CODE_OAUTH_TOKEN: "",
-    MESSAGES_PER_MINUTE: "2",
+  testPlatform = await startTestPlatform({
+    name: "limits-socket",
+    env: { MODEL_STAND_IN_PORT: "3273", MESSAGES_PER_MINUTE: "2" },
+    // /metrics as server.ts serves it, without a token: this machine only.
+    handleRequest: (req, res) => {
+      if (req.url === "/metrics") void handleMetricsRequest(req, res, undefined);
+      else res.writeHead(404).end();
+    },
   });
-  platform = await createPlatform(config);
-  // /metrics as server.ts serves it, without a token: this machine only.
-  httpServer = createServer((req, res) => {
-    if (req.url === "/metrics") void handleMetricsRequest(req, res, undefined);
-  });
-  io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, handlers: platform.socketHandlers });
-  platform.attachSocketServer(io);
-  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-
-  const { store } = getPlatformServices();
-  const user = await store.createUser({ type: "guest" });
-  userId = user.id;
-  token = (await store.createGuestSession({ userId: user.id, ttlMs: 3_600_000 })).id;
-  const sleeper = await store.createUser({ type: "guest" });
-  sleeperId = sleeper.id;
-  sleeperToken = (await store.createGuestSession({ userId: sleeper.id, ttlMs: 3_600_000 })).id;
+  url = testPlatform.url;
+  ({ userId, token } = await testPlatform.newGuest());
+  ({ userId: sleeperId, token: sleeperToken } = await testPlatform.newGuest());
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => io.close(() => resolve()));
-  const { runtime } = getPlatformServices();
-  await platform.shutdown();
-  await runtime.deleteUserWorkspace(userId).catch(() => undefined);
-  await runtime.deleteUserWorkspace(sleeperId).catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await testPlatform.close();
 });
 
-async function connected(as = token): Promise<Socket> {
-  const socket = connect(url, { auth: { token: as }, transports: ["websocket"], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  });
-  return socket;
-}
-
-function collectRun(socket: Socket, conversationId: string): Promise<RunEventEnvelope[]> {
-  return new Promise((resolve) => {
-    const events: RunEventEnvelope[] = [];
-    const onEvent = (envelope: RunEventEnvelope) => {
-      if (envelope.conversationId !== conversationId) return;
-      events.push(envelope);
-      if (envelope.event.type === "run_finished") {
-        socket.off("conversation:event", onEvent);
-        resolve(events);
-      }
-    };
-    socket.on("conversation:event", onEvent);
-  });
+function connected(as = token): Promise<Socket> {
+  return testPlatform.connectSocket(as);
 }
 
 async function scrape(): Promise<string> {

@@ -1,11 +1,8 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { io as connect, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { PATCH as patchAgentRoute } from "@/app/api/agents/[id]/route";
 import { GET as listRunsRoute } from "@/app/api/agents/[id]/runs/route";
 import { GET as listSchedulesRoute } from "@/app/api/agents/[id]/schedules/route";
@@ -18,11 +15,9 @@ import type { Notification, ScheduleFire } from "@/lib/records";
 import type { RunListResponse } from "@/lib/run-api";
 import type { RunNowResponse, SchedulesResponse } from "@/lib/schedule-api";
 import { createAgent } from "@/server/agents/agent-service";
-import { loadConfig } from "@/server/config";
-import { createPlatform, type Platform } from "@/server/platform";
 import { getPlatformServices } from "@/server/platform-services";
 import { nextRunAt } from "@/server/schedules/schedule-rules";
-import { createSocketServer, type PlatformSocketServer } from "@/server/socket/socket-server";
+import { startTestPlatform, type TestPlatform } from "./support/test-platform";
 import { until } from "./support/wait-until";
 
 /**
@@ -30,11 +25,7 @@ import { until } from "./support/wait-until";
  * user's real container against the offline demo model, notifications over a real socket and a
  * webhook receiver on loopback. Downtime and overlap use the scheduler's tick with a test clock.
  */
-let platform: Platform;
-let httpServer: HttpServer;
-let io: PlatformSocketServer;
-let url: string;
-let dataDir: string;
+let testPlatform: TestPlatform;
 let token: string;
 let userId: string;
 let socket: Socket;
@@ -46,35 +37,17 @@ const webhookRequests: { headers: Record<string, string | string[] | undefined>;
 
 beforeAll(async () => {
   process.env.AUTH_SECRET ??= "schedules-test-secret-0123456789abcdef0123";
-  dataDir = mkdtempSync(path.join(tmpdir(), "schedules-"));
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: "test",
-    DATA_DIR: dataDir,
-    MODEL_STAND_IN_PORT: "3306",
-    SCHEDULER_TICK_SECONDS: "2",
-    // The test's webhook receiver listens on loopback.
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
-    ANTHROPIC_API_KEY: "",
-    ANTHROPIC_BASE_URL: "",
-    CLAUDE_CODE_OAUTH_TOKEN: "",
+  testPlatform = await startTestPlatform({
+    name: "schedules",
+    env: {
+      MODEL_STAND_IN_PORT: "3306",
+      SCHEDULER_TICK_SECONDS: "2",
+      // The test's webhook receiver listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    },
   });
-  platform = await createPlatform(config);
-  httpServer = createServer();
-  io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, handlers: platform.socketHandlers });
-  platform.attachSocketServer(io);
-  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-
-  const { store } = getPlatformServices();
-  const user = await store.createUser({ type: "guest" });
-  userId = user.id;
-  token = (await store.createGuestSession({ userId, ttlMs: 3_600_000 })).id;
-  socket = connect(url, { auth: { token }, transports: ["websocket"], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  });
+  ({ userId, token } = await testPlatform.newGuest());
+  socket = await testPlatform.connectSocket(token);
   socket.on("notification:new", (notification: Notification) => notifications.push(notification));
 
   webhookServer = createServer((request, response) => {
@@ -90,13 +63,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  socket?.disconnect();
   await new Promise<void>((resolve) => webhookServer.close(() => resolve()));
-  await new Promise<void>((resolve) => io.close(() => resolve()));
-  const { runtime } = getPlatformServices();
-  await platform.shutdown();
-  await runtime.deleteUserWorkspace(userId).catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await testPlatform.close();
 });
 
 function request(pathname: string, init: { method?: string; body?: unknown } = {}): Request {
