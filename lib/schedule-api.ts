@@ -28,6 +28,12 @@ export interface RunNowResponse {
   conversationId: string;
 }
 
+/**
+ * records.ts's maxSchedulesPerAgent, repeated because importing records.ts at run time brings zod
+ * and every record schema into the page (a unit test keeps the two equal).
+ */
+export const schedulesPerAgentLimit = 10;
+
 const agentUrl = (agentId: string) => `/api/agents/${encodeURIComponent(agentId)}`;
 
 export function fetchSchedules(agentId: string): Promise<SchedulesResponse> {

@@ -6,9 +6,8 @@ import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/run-api";
 import type { ScheduleFire } from "@/lib/records";
-import type { ScheduleWithStatus } from "@/lib/schedule-api";
+import { schedulesPerAgentLimit, type ScheduleWithStatus } from "@/lib/schedule-api";
 import { describeCron } from "@/lib/schedule-presets";
-import { maxSchedulesPerAgent } from "@/lib/records";
 import { createSchedulesStore, type SchedulesStore } from "@/stores/schedules-store";
 import type { StoreApi } from "zustand/vanilla";
 import { ScheduleDialog } from "./schedule-dialog";
@@ -40,7 +39,7 @@ export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { ag
           <h2 className="text-base font-semibold">Schedules</h2>
           <p className="text-xs text-ink-muted">The agent works by itself at these times, even while you’re away.</p>
         </div>
-        <Button size="sm" variant="primary" onClick={() => setEditing(null)} disabled={status !== "ready" || schedules.length >= maxSchedulesPerAgent}>
+        <Button size="sm" variant="primary" onClick={() => setEditing(null)} disabled={status !== "ready" || schedules.length >= schedulesPerAgentLimit}>
           Add schedule
         </Button>
       </div>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AgentResponse } from "@/lib/agent-api";
 import { ApiError } from "@/lib/api-client";
-import type { Notification } from "@/lib/records";
-import type { ScheduleDraft, SchedulesResponse, ScheduleWithStatus } from "@/lib/schedule-api";
+import { maxSchedulesPerAgent, type Notification } from "@/lib/records";
+import { schedulesPerAgentLimit, type ScheduleDraft, type SchedulesResponse, type ScheduleWithStatus } from "@/lib/schedule-api";
 import { useNotificationsStore } from "@/stores/notifications-store";
 import { conflictMessage, createSchedulesStore, type SchedulesApi } from "@/stores/schedules-store";
 import { createVersionsStore, restoreConflictMessage, type VersionsApi } from "@/stores/versions-store";
@@ -39,6 +39,10 @@ function fakeSchedulesServer() {
 }
 
 describe("the schedules panel's store", () => {
+  it("knows the same schedule limit as the server", () => {
+    expect(schedulesPerAgentLimit).toBe(maxSchedulesPerAgent);
+  });
+
   it("adds a schedule as an edit of the agent at the version it was read at, sending only stored fields", async () => {
     const { server, api } = fakeSchedulesServer();
     const store = createSchedulesStore("agent-1", api);
