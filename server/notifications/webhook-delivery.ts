@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { lookup } from "node:dns/promises";
+import { webhookSignatureHeader, webhookTimestampHeader } from "../../lib/schedule-api";
 import { isPrivateAddress } from "../egress/egress-rules";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FinishedRun } from "../conversations/conversation-service";
@@ -131,8 +132,8 @@ export async function deliverWebhook(url: string, secret: string, body: RunWebho
           "content-type": "application/json",
           "user-agent": "AgentDesk-Webhook/1",
           "x-agentdesk-event": body.event,
-          "x-agentdesk-timestamp": timestamp,
-          "x-agentdesk-signature": signWebhookBody(secret, timestamp, json),
+          [webhookTimestampHeader]: timestamp,
+          [webhookSignatureHeader]: signWebhookBody(secret, timestamp, json),
         },
         body: json,
         redirect: "manual",
