@@ -34,7 +34,7 @@ function syncSources(source: string, target: string): void {
   }
   if (existsSync(target)) {
     for (const entry of readdirSync(target)) {
-      if (entry !== "node_modules" && entry !== copyMarker) rmSync(path.join(target, entry), { recursive: true, force: true });
+      if (entry !== "node_modules" && entry !== copyMarker && entry !== ".first-load-js-linked-lock") rmSync(path.join(target, entry), { recursive: true, force: true });
     }
   }
   cpSync(source, target, {
@@ -53,13 +53,16 @@ function syncSources(source: string, target: string): void {
  */
 function linkNodeModules(source: string, target: string): void {
   const targetModules = path.join(target, "node_modules");
-  const lockOf = (dir: string) => {
-    const file = path.join(dir, "node_modules", ".package-lock.json");
-    return existsSync(file) ? readFileSync(file, "utf8") : "";
-  };
-  const upToDate = existsSync(targetModules) && !lstatSync(targetModules).isSymbolicLink() && lockOf(source) === lockOf(target);
+  // The copy's own .package-lock.json is a hard link to the source's, so it changes with it: the
+  // lock the copy was linked from is kept beside it instead.
+  const linkedFrom = path.join(target, ".first-load-js-linked-lock");
+  const sourceLock = path.join(source, "node_modules", ".package-lock.json");
+  const lockText = existsSync(sourceLock) ? readFileSync(sourceLock, "utf8") : "";
+  const upToDate =
+    existsSync(targetModules) && !lstatSync(targetModules).isSymbolicLink() && existsSync(linkedFrom) && readFileSync(linkedFrom, "utf8") === lockText;
   if (upToDate) return;
   rmSync(targetModules, { recursive: true, force: true });
   console.error(`[first-load-js] hard-linking node_modules into ${target}`);
   execFileSync("cp", ["-al", path.join(source, "node_modules"), targetModules], { stdio: "inherit" });
+  writeFileSync(linkedFrom, lockText);
 }

@@ -1,7 +1,6 @@
 "use client";
 
-import dynamic from "next/dynamic";
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { Agent, Conversation, Message } from "@/lib/records";
@@ -15,7 +14,7 @@ import { ConversationList } from "./conversation-list";
 import { RunIndicator } from "./run-indicator";
 
 // Sharing is used now and then: its dialog loads when first opened, not with the chat.
-const ShareAgentDialog = dynamic(() => import("@/components/share/share-agent-dialog").then((module) => module.ShareAgentDialog), { ssr: false });
+const ShareAgentDialog = lazy(() => import("@/components/share/share-agent-dialog").then((module) => ({ default: module.ShareAgentDialog })));
 
 function newClientMessageId(): string {
   return crypto.randomUUID().replace(/-/g, "");
@@ -228,7 +227,11 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
           <button type="button" onClick={() => setShowShare(true)} className="rounded-md border border-border px-3 py-1.5 text-sm">
             Share
           </button>
-          {showShare ? <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} /> : null}
+          {showShare ? (
+            <Suspense fallback={null}>
+              <ShareAgentDialog agentId={agentId} open={showShare} onClose={() => setShowShare(false)} />
+            </Suspense>
+          ) : null}
           {panels.length > 0 ? (
             // On a phone the panel buttons take a row of their own under the agent's name.
             <nav aria-label="Agent panels" className="order-last flex w-full gap-2 overflow-x-auto sm:order-none sm:w-auto">

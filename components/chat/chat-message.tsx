@@ -2,7 +2,7 @@
 
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorCode } from "@/lib/errors";
-import { fileContentUrl } from "@/lib/file-api";
+import { fileContentUrl } from "@/lib/file-urls";
 import type { ContentBlock, Message } from "@/lib/records";
 import { useEffect, useState } from "react";
 import type { Markdown as MarkdownComponent } from "./markdown";
