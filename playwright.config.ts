@@ -45,6 +45,8 @@ export default defineConfig({
       AUTH_GOOGLE_ID: testOidcClient.clientId,
       AUTH_GOOGLE_SECRET: testOidcClient.clientSecret,
       AUTH_GOOGLE_ISSUER: testOidcIssuer,
+      // Every journey starts a guest from this one address.
+      GUEST_SIGNUPS_PER_HOUR: "1000",
     },
   },
 });

@@ -7,6 +7,7 @@ import { handleHealthRequest } from "./http/health";
 import { handleMetricsRequest } from "./metrics/metrics-http";
 import { createSocketServer } from "./socket/socket-server";
 import { createPlatform } from "./platform";
+import { clientAddressHeader } from "./limits/guest-signups";
 
 const shutdownGraceMs = 10_000;
 
@@ -29,6 +30,8 @@ async function main() {
       void handleMetricsRequest(req, res, config.METRICS_TOKEN);
       return;
     }
+    // The address the socket saw, for per-address limits; a client-sent value is overwritten.
+    req.headers[clientAddressHeader] = req.socket.remoteAddress ?? "unknown";
     void handleNextRequest(req, res);
   });
 

@@ -1,6 +1,6 @@
 "use server";
 
-import { AuthError } from "next-auth";
+import { AuthError, CredentialsSignin } from "next-auth";
 import { redirect } from "next/navigation";
 import { googleProviderId, guestProviderId } from "@/server/auth/auth-options";
 import { safeCallbackUrl } from "@/server/auth/callback-url";
@@ -14,7 +14,8 @@ async function signInWith(provider: string, formData: FormData): Promise<void> {
   } catch (error) {
     // signIn finishes by throwing Next's redirect, which must go through untouched.
     if (!(error instanceof AuthError)) throw error;
-    redirect(`${signInPath}?${new URLSearchParams({ error: error.type, callbackUrl })}`);
+    const code = error instanceof CredentialsSignin ? error.code : undefined;
+    redirect(`${signInPath}?${new URLSearchParams({ error: error.type, callbackUrl, ...(code ? { code } : {}) })}`);
   }
 }
 

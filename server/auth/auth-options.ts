@@ -1,5 +1,5 @@
 import type { NextAuthConfig } from "next-auth";
-import type { Profile } from "next-auth";
+import { CredentialsSignin, type Profile } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import Google from "next-auth/providers/google";
 import { AppError } from "../../lib/errors";
@@ -9,6 +9,7 @@ import type { PlatformStore } from "../store/store";
 import { getAuthConfig } from "./auth-config";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
 import { startGuestSession } from "./guest-sessions";
+import { admitGuestSignUp, guestLimitCode } from "../limits/guest-signups";
 import { readSessionCookie, sessionClaimsOf, type SessionClaims } from "./session-claims";
 import { signInPath } from "./sign-in-path";
 import { notifyUserMerged } from "./user-merge-hooks";
@@ -25,6 +26,11 @@ export function configuredSignInProviders(): { google: boolean; guest: true } {
  * The Auth.js configuration, built per request (NextAuth's lazy form) because the Google callback
  * needs the incoming request: the guest cookie it still carries names whose agents to keep.
  */
+/** Auth.js passes only a credentials error's `code` on to the sign-in page; this one names the guest limit. */
+class GuestLimitReached extends CredentialsSignin {
+  code = guestLimitCode;
+}
+
 export function createAuthOptions(
   request: Request | undefined,
   getDependencies: () => Promise<AuthDependencies> = getAuthDependencies,
@@ -35,7 +41,12 @@ export function createAuthOptions(
       id: guestProviderId,
       name: "Guest",
       credentials: {},
-      authorize: async () => {
+      authorize: async (_credentials, signInRequest) => {
+        try {
+          admitGuestSignUp(signInRequest?.headers);
+        } catch {
+          throw new GuestLimitReached();
+        }
         const { user, session } = await startGuestSession((await getDependencies()).store);
         return { id: user.id, name: user.name, guestSessionId: session.id, guestExpiresAt: session.expiresAt };
       },

@@ -13,6 +13,8 @@ export const limitsEnvSchema = z.object({
   // The socket schema refuses anything above 100,000 characters whatever this says.
   MAX_MESSAGE_CHARS: z.coerce.number().int().positive().max(100_000).default(100_000),
   MESSAGES_PER_MINUTE: positiveInt(20),
+  // New guest sessions per client address per hour (each guest can start a container).
+  GUEST_SIGNUPS_PER_HOUR: positiveInt(30),
   // Unset: derived from the machine's memory (see live-cli-cap.ts).
   MAX_LIVE_CLIS: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
 });

@@ -44,7 +44,7 @@ interface GuestSessionBody {
 }
 
 async function createGuest(): Promise<GuestSessionBody> {
-  const response = await createGuestRoute();
+  const response = await createGuestRoute(new Request("http://localhost/api/auth/guest", { method: "POST" }));
   expect(response.status).toBe(200);
   return (await response.json()) as GuestSessionBody;
 }

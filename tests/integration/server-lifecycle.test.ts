@@ -29,6 +29,9 @@ async function waitForServer(timeoutMs: number): Promise<void> {
   throw new Error(`server did not answer within ${timeoutMs} ms:\n${output}`);
 }
 
+/** A guest session from the limit test, since this address may start no more. */
+let guestToken: string | undefined;
+
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "server-lifecycle-"));
   server = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
@@ -44,6 +47,7 @@ beforeAll(async () => {
       CLAUDE_CODE_OAUTH_TOKEN: "",
       NEXT_TELEMETRY_DISABLED: "1",
       AUTH_SECRET: "server-lifecycle-test-secret-0123456789abcdef",
+      GUEST_SIGNUPS_PER_HOUR: "3",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -77,8 +81,18 @@ describe("the platform server", () => {
     expect(await signIn.text()).toContain("Continue as guest");
   }, 120_000);
 
+  it("limits new guest sessions per client address, whatever address header the client sends", async () => {
+    const startGuest = (headers: Record<string, string> = {}) => fetch(`${base}/api/auth/guest`, { method: "POST", headers });
+    const allowed = [await startGuest(), await startGuest({ "x-agentdesk-client-address": "203.0.113.7" }), await startGuest({ "x-forwarded-for": "203.0.113.8" })];
+    expect(allowed.map((response) => response.status)).toEqual([200, 200, 200]);
+    guestToken = ((await allowed[0]!.json()) as { session_id: string }).session_id;
+    const refused = await startGuest({ "x-agentdesk-client-address": "203.0.113.9" });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/Too many guest sessions .* Try again in \d+ minutes?, or sign in with Google\./);
+  });
+
   it("tells connected clients it is shutting down and exits within 10 seconds of SIGTERM", async () => {
-    const guest = (await (await fetch(`${base}/api/auth/guest`, { method: "POST" })).json()) as { session_id: string };
+    const guest = { session_id: guestToken! };
     const socket = connect(base, { auth: { token: guest.session_id }, transports: ["websocket"], reconnection: false });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { configuredSignInProviders } from "@/server/auth/auth-options";
 import { safeCallbackUrl } from "@/server/auth/callback-url";
+import { guestLimitCode } from "@/server/limits/guest-signups";
 import { continueAsGuest, continueWithGoogle } from "../actions";
 import { auth } from "../auth";
 
@@ -29,7 +30,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Searc
   const params = await searchParams;
   const callbackUrl = safeCallbackUrl(first(params.callbackUrl));
   const errorCode = first(params.error);
-  const problem = errorCode ? (problems[errorCode] ?? fallbackProblem) : undefined;
+  const problem =
+    first(params.code) === guestLimitCode
+      ? "Too many guest sessions were started from your network in the last hour. Try again later, or continue with Google."
+      : errorCode
+        ? (problems[errorCode] ?? fallbackProblem)
+        : undefined;
   const providers = configuredSignInProviders();
   const session = await auth();
   const signedInAs = session?.user;
