@@ -14,6 +14,7 @@ const nextSteps: Partial<Record<ErrorCode, string>> = {
   workspace_lost: "Your workspace stopped unexpectedly. Send your message again: it will be restarted.",
   model_unavailable: "The AI model could not be reached. Try again in a moment.",
   shutting_down: "The platform is restarting. You'll be reconnected automatically.",
+  store_unavailable: "Nothing already saved is lost.",
   internal: "Something went wrong on our side. Please try again in a moment.",
 };
 

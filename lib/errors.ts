@@ -19,6 +19,8 @@ export const errorCodes = {
   workspace_lost: 503,
   model_unavailable: 502,
   shutting_down: 503,
+  /** The store (Firestore) did not answer in time or is unreachable; nothing was changed. */
+  store_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

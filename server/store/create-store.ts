@@ -1,6 +1,7 @@
 import { logger } from "../logger";
 import type { PlatformStore, StoreOptions } from "./store";
 import type { StoreConfig } from "./store-config";
+import { withStoreDeadline } from "./store-deadline";
 
 /**
  * Opens the configured adapter. Each is imported on demand so a SQLite deployment never loads
@@ -18,5 +19,6 @@ export async function createStore(config: StoreConfig, options: StoreOptions = {
   }
   const { createFirestoreStore } = await import("./firestore-store");
   logger.info({ store: "firestore", projectId: config.projectId, emulatorHost: config.emulatorHost }, "store opened");
-  return createFirestoreStore({ ...options, projectId: config.projectId, databaseId: config.databaseId });
+  const store = await createFirestoreStore({ ...options, projectId: config.projectId, databaseId: config.databaseId });
+  return config.deadlineMs ? withStoreDeadline(store, config.deadlineMs) : store;
 }

@@ -22,12 +22,14 @@ export const storeEnvSchema = z.object({
   GOOGLE_CLOUD_PROJECT: optionalString,
   /** A named Firestore database; "(default)" when unset. */
   FIRESTORE_DATABASE_ID: optionalString,
+  /** How long one Firestore call may take before it fails as store_unavailable. */
+  STORE_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(15),
 });
 export type StoreEnv = z.infer<typeof storeEnvSchema>;
 
 export type StoreConfig =
   | { kind: "sqlite"; file: string }
-  | { kind: "firestore"; projectId?: string; databaseId?: string; emulatorHost?: string };
+  | { kind: "firestore"; projectId?: string; databaseId?: string; emulatorHost?: string; deadlineMs?: number };
 
 /** The emulator accepts any project id; "demo-" marks one that can never reach a real project. */
 export const emulatorProjectId = "demo-agent-platform";
@@ -51,5 +53,6 @@ export function resolveStoreConfig(env: Record<string, string | undefined> = pro
     projectId: values.GOOGLE_CLOUD_PROJECT ?? (values.FIRESTORE_EMULATOR_HOST ? emulatorProjectId : undefined),
     databaseId: values.FIRESTORE_DATABASE_ID,
     emulatorHost: values.FIRESTORE_EMULATOR_HOST,
+    deadlineMs: values.STORE_TIMEOUT_SECONDS * 1000,
   };
 }

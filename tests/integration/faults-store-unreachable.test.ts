@@ -121,7 +121,7 @@ describe("the store unreachable for a moment", () => {
       clientMessageId: "s2",
     });
     const waitedMs = Date.now() - sentAt;
-    expect(refused, JSON.stringify(refused)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/try again/i) } });
+    expect(refused, JSON.stringify(refused)).toMatchObject({ ok: false, error: { code: "store_unavailable", message: expect.stringMatching(/nothing was changed\. Try again/) } });
     // The connection itself survives the store's absence.
     expect(socket.connected).toBe(true);
     console.log(`store unreachable: the refusal arrived after ${waitedMs} ms: ${JSON.stringify(refused)}`);

@@ -14,18 +14,20 @@ describe("choosing the store", () => {
       kind: "firestore",
       projectId: emulatorProjectId,
       emulatorHost: "127.0.0.1:8080",
+      deadlineMs: 15_000,
     });
   });
 
   it("uses Firestore when Google credentials or a project are configured", () => {
     expect(resolveStoreConfig({ GOOGLE_CLOUD_PROJECT: "acme-prod" })).toMatchObject({ kind: "firestore", projectId: "acme-prod" });
-    expect(resolveStoreConfig({ GOOGLE_APPLICATION_CREDENTIALS: "/secrets/sa.json" })).toEqual({ kind: "firestore" });
+    expect(resolveStoreConfig({ GOOGLE_APPLICATION_CREDENTIALS: "/secrets/sa.json" })).toEqual({ kind: "firestore", deadlineMs: 15_000 });
+    expect(resolveStoreConfig({ GOOGLE_CLOUD_PROJECT: "acme-prod", STORE_TIMEOUT_SECONDS: "4" })).toMatchObject({ deadlineMs: 4_000 });
     expect(resolveStoreConfig({ GOOGLE_CLOUD_PROJECT: "acme", FIRESTORE_DATABASE_ID: "agents" })).toMatchObject({ databaseId: "agents" });
   });
 
   it("lets STORE override the guess, and ignores blank values", () => {
     expect(resolveStoreConfig({ STORE: "sqlite", FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" }).kind).toBe("sqlite");
-    expect(resolveStoreConfig({ STORE: "firestore" })).toEqual({ kind: "firestore" });
+    expect(resolveStoreConfig({ STORE: "firestore" })).toEqual({ kind: "firestore", deadlineMs: 15_000 });
     expect(resolveStoreConfig({ STORE: " ", GOOGLE_CLOUD_PROJECT: "" }).kind).toBe("sqlite");
   });
 
