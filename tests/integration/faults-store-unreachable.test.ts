@@ -80,11 +80,12 @@ beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), "faults-store-"));
   host = `127.0.0.1:${await freePort()}`;
   await startEmulator();
-  server = await startServerProcess({ dataDir: workDir, env: { STORE: "firestore", FIRESTORE_EMULATOR_HOST: host } });
   // firebase-admin reads the emulator's address from the environment (this test file's own process).
   process.env.FIRESTORE_EMULATOR_HOST = host;
   store = createFirestoreStore({ projectId: emulatorProjectId });
+  // Seeding first also warms the new emulator up, so the server's first call meets no cold start.
   seeded = await seedGuestWithAgent(store);
+  server = await startServerProcess({ dataDir: workDir, env: { STORE: "firestore", FIRESTORE_EMULATOR_HOST: host } });
 });
 
 afterAll(async () => {
