@@ -1,5 +1,6 @@
 import type { NextAuthConfig } from "next-auth";
-import { CredentialsSignin, type Profile } from "next-auth";
+import { CredentialsSignin } from "@auth/core/errors";
+import type { Profile } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import Google from "next-auth/providers/google";
 import { AppError } from "../../lib/errors";
