@@ -13,9 +13,11 @@ for (const name of ["unit", "integration"]) {
   const file = path.join(reportDir, `${name}.json`);
   if (!existsSync(file)) continue;
   const report = JSON.parse(readFileSync(file, "utf8"));
-  rows.push([name, report.numPassedTests, report.numFailedTests, report.numPendingTests + report.numTodoTests]);
+  // A file that fails to load runs no test at all; it still counts as a failure.
+  const brokenFiles = (report.testResults ?? []).filter((file) => file.status === "failed" && (file.assertionResults ?? []).length === 0).length;
+  rows.push([name, report.numPassedTests, report.numFailedTests + brokenFiles, report.numPendingTests + report.numTodoTests]);
   passed += report.numPassedTests;
-  failed += report.numFailedTests;
+  failed += report.numFailedTests + brokenFiles;
   skipped += report.numPendingTests + report.numTodoTests;
 }
 
