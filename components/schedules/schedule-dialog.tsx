@@ -42,19 +42,15 @@ interface FormValues {
 type FieldErrors = Partial<Record<"prompt" | "time" | "minute" | "cron" | "timezone" | "webhookUrl", string>>;
 
 /** Adding a schedule (`schedule` null) or editing one. Mounted only while open. */
-export function ScheduleDialog({
-  schedule,
-  webhookSecret,
-  saving,
-  onSave,
-  onClose,
-}: {
+interface ScheduleDialogProps {
   schedule: ScheduleWithStatus | null;
   webhookSecret: string | null;
   saving: boolean;
   onSave(draft: ScheduleDraft): Promise<SaveOutcome>;
   onClose(): void;
-}) {
+}
+
+export function ScheduleDialog({ schedule, webhookSecret, saving, onSave, onClose }: ScheduleDialogProps) {
   return (
     <Dialog
       open
@@ -102,19 +98,7 @@ function cronOf(values: FormValues): { cron: string } | { errors: FieldErrors } 
   return { cron: presetToCron({ kind: values.kind, ...clock }) };
 }
 
-function ScheduleForm({
-  schedule,
-  webhookSecret,
-  saving,
-  onSave,
-  onClose,
-}: {
-  schedule: ScheduleWithStatus | null;
-  webhookSecret: string | null;
-  saving: boolean;
-  onSave(draft: ScheduleDraft): Promise<SaveOutcome>;
-  onClose(): void;
-}) {
+function ScheduleForm({ schedule, webhookSecret, saving, onSave, onClose }: ScheduleDialogProps) {
   const [values, setValues] = useState<FormValues>(() => initialValues(schedule));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<string | null>(null);
