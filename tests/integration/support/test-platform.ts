@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { io as connect, type Socket } from "socket.io-client";
-import type { RunEventEnvelope } from "../../../lib/socket-events";
+import type { Socket } from "socket.io-client";
 import { loadConfig } from "../../../server/config";
 import { createPlatform, type Platform } from "../../../server/platform";
 import { getPlatformServices } from "../../../server/platform-services";
 import { createSocketServer, type PlatformSocketServer } from "../../../server/socket/socket-server";
+import { connectSocket } from "./server-process";
+
+// One socket client and one run collector for every integration test (with a timeout and what was seen).
+export { collectRun, connectSocket } from "./server-process";
 
 /**
  * The platform as server.ts builds it (store, workspaces, real CLI, scheduler, Socket.IO), in the
@@ -84,30 +87,4 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A socket.io client signed in with a guest session, connected (or the connect_error thrown). */
-export async function connectSocket(url: string, token: string): Promise<Socket> {
-  const socket = connect(url, { auth: { token }, transports: ["websocket"], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  });
-  return socket;
-}
-
-/** Every event of the conversation's next run, resolved at its run_finished. */
-export function collectRun(socket: Socket, conversationId: string): Promise<RunEventEnvelope[]> {
-  return new Promise((resolve) => {
-    const events: RunEventEnvelope[] = [];
-    const onEvent = (envelope: RunEventEnvelope) => {
-      if (envelope.conversationId !== conversationId) return;
-      events.push(envelope);
-      if (envelope.event.type === "run_finished") {
-        socket.off("conversation:event", onEvent);
-        resolve(events);
-      }
-    };
-    socket.on("conversation:event", onEvent);
-  });
 }
