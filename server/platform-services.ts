@@ -1,19 +1,35 @@
+import type { AgentService } from "./agents/agent-service";
+import type { AgentVersionService } from "./agents/agent-versions";
 import type { PlatformConfig } from "./config";
 import type { ConversationService } from "./conversations/conversation-service";
-import type { PlatformStore } from "./store/store";
+import type { AgentFileService } from "./files/agent-files";
+import type { GuestSignupGate } from "./limits/guest-signups";
+import type { NotificationService } from "./notifications/notification-service";
+import type { ScheduleService } from "./schedules/schedule-service";
 import type { Scheduler } from "./schedules/scheduler";
+import type { ShareService } from "./sharing/share-service";
+import type { PlatformStore } from "./store/store";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 
 /**
- * The services the custom server builds once at start-up. Next's route handlers run in the same
- * process but may load their own copies of modules, so they reach these through globalThis rather
- * than through a module-level variable.
+ * The services server/platform.ts builds once at start-up, each handed what it needs. Next's route
+ * handlers run in the same process but may load their own copies of modules, so they (and only
+ * they, with the auth edge in server/auth/auth-dependencies.ts) reach the running platform here,
+ * through globalThis rather than a module-level variable. Domain code never does: it is given its
+ * dependencies (eslint enforces who may import this module).
  */
 export interface PlatformServices {
   config: PlatformConfig;
   store: PlatformStore;
   runtime: WorkspaceRuntime;
   conversations: ConversationService;
+  agents: AgentService;
+  versions: AgentVersionService;
+  schedules: ScheduleService;
+  sharing: ShareService;
+  files: AgentFileService;
+  notifications: NotificationService;
+  guestSignups: GuestSignupGate;
   offlineDemoModel: boolean;
   /** Scheduled runs and "Run now"; absent in tests that build only part of the platform. */
   scheduler?: Scheduler;

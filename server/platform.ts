@@ -9,6 +9,8 @@ import type { SocketEventHandlers } from "./socket/socket-handlers";
 import { logger } from "./logger";
 import { createModelStandIn, type ModelStandIn } from "./model-stand-in";
 import { createStore } from "./store/create-store";
+import type { PlatformStore } from "./store/store";
+import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 import { resolveStoreConfig } from "./store/store-config";
 import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
 import { WorkspaceActivity } from "./workspaces/workspace-activity";
@@ -27,8 +29,14 @@ import { Scheduler } from "./schedules/scheduler";
 import { createRunFinishedReactions, type RunFinishedReactions } from "./notifications/run-finished-reactions";
 import { notifyScheduledStartFailed } from "./notifications/run-notifications";
 import type { Notification } from "../lib/records";
-import { registerPlatformServices } from "./platform-services";
-import { onAgentDeleted } from "./agents/agent-deleted-hooks";
+import { registerPlatformServices, type PlatformServices } from "./platform-services";
+import { createAgentService } from "./agents/agent-service";
+import { createAgentVersionService } from "./agents/agent-versions";
+import { createScheduleService } from "./schedules/schedule-service";
+import { createShareService } from "./sharing/share-service";
+import { createNotificationService } from "./notifications/notification-service";
+import { agentFileLimitsFrom, createAgentFileService } from "./files/agent-files";
+import { createGuestSignupGate } from "./limits/guest-signups";
 import { onUserMerged } from "./auth/user-merge-hooks";
 import { moveWorkspaceFiles } from "./workspaces/workspace-merge";
 import { agentPaths } from "./workspaces/workspace-names";
@@ -40,6 +48,8 @@ import { startWorkspaceEgress } from "./egress/workspace-egress";
 /** The composition root: builds every service once and hands the server what it serves. */
 export interface Platform {
   offlineDemoModel: boolean;
+  /** What route handlers reach through platform-services.ts; in-process tests use it directly. */
+  services: PlatformServices;
   healthChecks: Record<string, HealthCheck>;
   authenticateSocket: SocketAuthenticator;
   socketHandlers: SocketEventHandlers;
@@ -60,6 +70,44 @@ function storeConfigOf(config: PlatformConfig) {
   const { STORE, DATA_DIR, SQLITE_FILE, FIRESTORE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE_ID } = config;
   const STORE_TIMEOUT_SECONDS = String(config.STORE_TIMEOUT_SECONDS);
   return resolveStoreConfig({ STORE, DATA_DIR, SQLITE_FILE, FIRESTORE_EMULATOR_HOST, GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE_ID, STORE_TIMEOUT_SECONDS });
+}
+
+/** What the domain services are built from: the parts createPlatform starts (tests start some themselves). */
+export interface PlatformParts {
+  config: PlatformConfig;
+  store: PlatformStore;
+  runtime: WorkspaceRuntime;
+  conversations: ConversationService;
+  scheduler?: Scheduler;
+  offlineDemoModel: boolean;
+}
+
+/** Builds every domain service once, each from exactly what it needs. */
+export function composePlatformServices(parts: PlatformParts): PlatformServices {
+  const { config, store, runtime, conversations } = parts;
+  const agents = createAgentService({
+    store,
+    activeRunId: (conversationId) => conversations.activeRunId(conversationId),
+    // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
+    removeAgentFiles: async (ownerId, agentId) => {
+      const workspace = await runtime.ensureWorkspace(ownerId);
+      const paths = agentPaths(agentId);
+      await runtime.exec(workspace, ["rm", "-rf", "--", paths.workdir, paths.claudeConfigDir], { timeoutMs: 60_000 });
+    },
+    defaultModel: config.DEFAULT_MODEL,
+    maxAgentsPerUser: config.MAX_AGENTS_PER_USER,
+    scheduleMinIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS,
+  });
+  return {
+    ...parts,
+    agents,
+    versions: createAgentVersionService({ store, agents }),
+    schedules: createScheduleService({ store, scheduler: parts.scheduler }),
+    sharing: createShareService({ store, agents }),
+    files: createAgentFileService({ store, runtime, limits: agentFileLimitsFrom(config) }),
+    notifications: createNotificationService({ store }),
+    guestSignups: createGuestSignupGate(config.GUEST_SIGNUPS_PER_HOUR),
+  };
 }
 
 export async function createPlatform(config: PlatformConfig): Promise<Platform> {
@@ -125,20 +173,16 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     conversationHasFollowers: (conversationId) => (io?.sockets.adapter.rooms.get(`conversation:${conversationId}`)?.size ?? 0) > 0,
     webhook: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
   });
-  // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
-  const stopRemovingAgentFiles = onAgentDeleted(async (ownerId, agentId) => {
-    const workspace = await runtime.ensureWorkspace(ownerId);
-    const paths = agentPaths(agentId);
-    await runtime.exec(workspace, ["rm", "-rf", "--", paths.workdir, paths.claudeConfigDir], { timeoutMs: 60_000 });
-  });
   const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
     moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId).then(() => undefined),
   );
-  registerPlatformServices({ config, store, runtime, conversations, offlineDemoModel, scheduler });
+  const services = composePlatformServices({ config, store, runtime, conversations, scheduler, offlineDemoModel });
+  registerPlatformServices(services);
   scheduler.start();
 
   return {
     offlineDemoModel,
+    services,
     healthChecks: {
       docker: dockerEngineCheck(docker),
       store: () => store.ping(),
@@ -174,7 +218,6 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       platformMetrics().setSources(undefined);
       await scheduler.stop();
       sweeper.stop();
-      stopRemovingAgentFiles();
       stopMovingGuestFiles();
       await runner.shutdown();
       // Ended runs store their replies (interrupted) before the store closes.

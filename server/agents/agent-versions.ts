@@ -2,10 +2,9 @@ import { rollbackAgentBodySchema, type AgentSummary, type RollbackAgentBody } fr
 import { AppError } from "../../lib/errors";
 import type { AgentVersion } from "../../lib/records";
 import type { AgentVersionEntry } from "../../lib/version-api";
-import type { ActingUser } from "../conversations/conversation-service";
-import { getPlatformServices } from "../platform-services";
 import type { PlatformStore } from "../store/store";
-import { applyAgentEdit, getAgent, ownedAgent, parseAgentRequest, schedulesEdit } from "./agent-service";
+import type { ActingUser } from "./agent-ownership";
+import { parseAgentRequest, schedulesEdit, type AgentService } from "./agent-service";
 
 /**
  * An agent's history: every saved change is a version (agent-service records them), listed here
@@ -16,39 +15,45 @@ import { applyAgentEdit, getAgent, ownedAgent, parseAgentRequest, schedulesEdit 
 // Versions are small; an agent edited more often than this shows its latest ones.
 const maxVersionsListed = 500;
 
-export async function listAgentVersions(user: ActingUser, agentId: string): Promise<AgentVersionEntry[]> {
-  const agent = await ownedAgent(user, agentId);
-  const { store } = getPlatformServices();
-  const versions = await store.listAgentVersions(agent.id, { limit: maxVersionsListed });
-  const names = await authorNames(store, versions);
-  return versions.map((version) => ({ ...version, createdByName: names.get(version.createdBy) ?? null }));
+export interface AgentVersionService {
+  list(user: ActingUser, agentId: string): Promise<AgentVersionEntry[]>;
+  /**
+   * Makes the agent's configuration (instructions, model, schedules…) that of `version`, as a new
+   * version made from `expectedVersion`: conflict when the agent moved on since, not_found for a
+   * version it never had. Restoring the configuration it already has changes nothing.
+   */
+  rollback(user: ActingUser, agentId: string, body: RollbackAgentBody): Promise<AgentSummary>;
 }
 
-/**
- * Makes the agent's configuration (instructions, model, schedules…) that of `version`, as a new
- * version made from `expectedVersion`: conflict when the agent moved on since, not_found for a
- * version it never had. Restoring the configuration it already has changes nothing.
- */
-export async function rollbackAgent(user: ActingUser, agentId: string, body: RollbackAgentBody): Promise<AgentSummary> {
-  const { version, expectedVersion } = parseAgentRequest(rollbackAgentBodySchema, body);
-  const before = await ownedAgent(user, agentId);
-  const target = await getPlatformServices()
-    .store.getAgentVersion(before.id, version)
-    .catch((error: unknown) => {
-      if (error instanceof AppError && error.code === "not_found") {
-        throw new AppError("not_found", `This agent has no version ${version}. Reload its history and pick one from the list.`);
-      }
-      throw error;
-    });
-  const { schedules, ...fields } = target.config;
-  await applyAgentEdit(
-    user,
-    before,
-    { ...fields, ...schedulesEdit(before, schedules) },
-    expectedVersion,
-    "This agent was changed somewhere else (another tab or window) since you opened its history. Reload it, then restore the version again.",
-  );
-  return getAgent(user, before.id);
+export function createAgentVersionService({ store, agents }: { store: PlatformStore; agents: AgentService }): AgentVersionService {
+  return {
+    async list(user, agentId) {
+      const agent = await agents.owned(user, agentId);
+      const versions = await store.listAgentVersions(agent.id, { limit: maxVersionsListed });
+      const names = await authorNames(store, versions);
+      return versions.map((version) => ({ ...version, createdByName: names.get(version.createdBy) ?? null }));
+    },
+
+    async rollback(user, agentId, body) {
+      const { version, expectedVersion } = parseAgentRequest(rollbackAgentBodySchema, body);
+      const before = await agents.owned(user, agentId);
+      const target = await store.getAgentVersion(before.id, version).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === "not_found") {
+          throw new AppError("not_found", `This agent has no version ${version}. Reload its history and pick one from the list.`);
+        }
+        throw error;
+      });
+      const { schedules, ...fields } = target.config;
+      await agents.applyEdit(
+        user,
+        before,
+        { ...fields, ...schedulesEdit(before, schedules) },
+        expectedVersion,
+        "This agent was changed somewhere else (another tab or window) since you opened its history. Reload it, then restore the version again.",
+      );
+      return agents.get(user, before.id);
+    },
+  };
 }
 
 /** Who made each version, by the name on their account (or email); null for an unnamed guest. */

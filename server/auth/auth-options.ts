@@ -10,7 +10,7 @@ import type { PlatformStore } from "../store/store";
 import { getAuthConfig } from "./auth-config";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
 import { startGuestSession } from "./guest-sessions";
-import { admitGuestSignUp, guestLimitCode } from "../limits/guest-signups";
+import { guestLimitCode } from "../limits/guest-signups";
 import { readSessionCookie, sessionClaimsOf, type SessionClaims } from "./session-claims";
 import { signInPath } from "./sign-in-path";
 import { notifyUserMerged } from "./user-merge-hooks";
@@ -43,12 +43,11 @@ export function createAuthOptions(
       name: "Guest",
       credentials: {},
       authorize: async (_credentials, signInRequest) => {
-        try {
-          admitGuestSignUp(signInRequest?.headers);
-        } catch {
+        const { store, guestSignups } = await getDependencies();
+        await guestSignups.admit(signInRequest?.headers).catch(() => {
           throw new GuestLimitReached();
-        }
-        const { user, session } = await startGuestSession((await getDependencies()).store);
+        });
+        const { user, session } = await startGuestSession(store);
         return { id: user.id, name: user.name, guestSessionId: session.id, guestExpiresAt: session.expiresAt };
       },
     }),

@@ -10,7 +10,7 @@ import { withLogContext } from "../log-context";
 import { logger } from "../logger";
 import { countRunFinished, countRunStarted } from "../metrics/platform-metrics";
 import type { PlatformStore } from "../store/store";
-import { findOwnedAgent } from "../agents/agent-service";
+import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
 import type { RunEventLog } from "./run-event-log";
 import { isImageFile, turnFileBlock, type TurnFile } from "./turn-images";
 import { scheduledRunTitle } from "../schedules/scheduled-run-title";
@@ -22,10 +22,6 @@ export interface AgentTurnRunner {
   interruptTurn(conversationId: string): Promise<boolean>;
   /** Starts the conversation's CLI ahead of the first message, so that message needs no start-up. */
   prewarmConversation?(request: Omit<AgentTurnRequest, "prompt">): Promise<void>;
-}
-
-export interface ActingUser {
-  userId: string;
 }
 
 export interface ConversationServiceOptions {

@@ -1,13 +1,11 @@
 import type { Readable } from "node:stream";
-import { findOwnedAgent } from "../agents/agent-service";
 import { z } from "zod";
 
 import { AppError } from "../../lib/errors";
 import { formatFileSize, type FileEntry, type FileLimits, type FileTreeResponse } from "../../lib/file-api";
 import type { Agent } from "../../lib/records";
 import type { PlatformConfig } from "../config";
-import type { ActingUser } from "../conversations/conversation-service";
-import { getPlatformServices } from "../platform-services";
+import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
 import type { PlatformStore } from "../store/store";
 import { agentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
@@ -57,9 +55,24 @@ export interface AgentFilesDependencies {
   limits: AgentFileLimits;
 }
 
-function platformDependencies(): AgentFilesDependencies {
-  const { runtime, store, config } = getPlatformServices();
-  return { runtime, store, limits: agentFileLimitsFrom(config) };
+export interface AgentFileService {
+  readonly limits: AgentFileLimits;
+  list(user: ActingUser, agentId: string, options?: { hidden?: boolean }): Promise<FileTreeResponse>;
+  open(user: ActingUser, agentId: string, rawPath: unknown, options?: { preview?: boolean }): Promise<OpenedAgentFile>;
+  openArchive(user: ActingUser, agentId: string, rawFolder: unknown): Promise<OpenedAgentArchive>;
+  upload(user: ActingUser, agentId: string, rawPath: unknown, body: ReadableStream<Uint8Array> | null, options?: { declaredBytes?: number }): Promise<FileEntry>;
+  delete(user: ActingUser, agentId: string, rawPath: unknown): Promise<void>;
+}
+
+export function createAgentFileService(deps: AgentFilesDependencies): AgentFileService {
+  return {
+    limits: deps.limits,
+    list: (user, agentId, options) => listAgentFiles(deps, user, agentId, options),
+    open: (user, agentId, rawPath, options) => openAgentFile(deps, user, agentId, rawPath, options),
+    openArchive: (user, agentId, rawFolder) => openAgentArchive(deps, user, agentId, rawFolder),
+    upload: (user, agentId, rawPath, body, options) => uploadAgentFile(deps, user, agentId, rawPath, body, options),
+    delete: (user, agentId, rawPath) => deleteAgentFile(deps, user, agentId, rawPath),
+  };
 }
 
 interface AgentFolder {
@@ -119,11 +132,11 @@ export function buildFileTree(listed: readonly ListedEntry[]): FileEntry[] {
   return roots;
 }
 
-export async function listAgentFiles(
+async function listAgentFiles(
+  deps: AgentFilesDependencies,
   user: ActingUser,
   agentId: string,
   options: { hidden?: boolean } = {},
-  deps: AgentFilesDependencies = platformDependencies(),
 ): Promise<FileTreeResponse> {
   const { workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const { limits } = deps;
@@ -164,12 +177,12 @@ export interface OpenedAgentFile {
 }
 
 /** Opens a file for streaming; `preview` sends at most the preview limit. */
-export async function openAgentFile(
+async function openAgentFile(
+  deps: AgentFilesDependencies,
   user: ActingUser,
   agentId: string,
   rawPath: unknown,
   options: { preview?: boolean } = {},
-  deps: AgentFilesDependencies = platformDependencies(),
 ): Promise<OpenedAgentFile> {
   const { workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const path = parseAgentFilePath(rawPath, { purpose: "read", agentWorkdir: workdir });
@@ -202,11 +215,11 @@ export interface OpenedAgentArchive {
 }
 
 /** Streams a zip of the agent's folder (or one of its subfolders), built inside the workspace. */
-export async function openAgentArchive(
+async function openAgentArchive(
+  deps: AgentFilesDependencies,
   user: ActingUser,
   agentId: string,
   rawFolder: unknown,
-  deps: AgentFilesDependencies = platformDependencies(),
 ): Promise<OpenedAgentArchive> {
   const { agent, workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const folder = parseAgentFilePath(rawFolder ?? "", { purpose: "read", allowRoot: true, agentWorkdir: workdir });
@@ -231,13 +244,13 @@ const uploadAnswerSchema = z.object({ entry: listedEntrySchema });
  * replaced). The bytes stream into the workspace as they arrive; the file appears only once all
  * of them did, so a cancelled or oversized upload leaves nothing behind.
  */
-export async function uploadAgentFile(
+async function uploadAgentFile(
+  deps: AgentFilesDependencies,
   user: ActingUser,
   agentId: string,
   rawPath: unknown,
   body: ReadableStream<Uint8Array> | null,
   options: { declaredBytes?: number } = {},
-  deps: AgentFilesDependencies = platformDependencies(),
 ): Promise<FileEntry> {
   const maxBytes = deps.limits.maxUploadBytes;
   const tooLarge = () =>
@@ -292,11 +305,11 @@ export async function uploadAgentFile(
 // ── Delete ───────────────────────────────────────────────────────────────────────────────────────
 
 /** Deletes a file, a link (never what it points to) or a folder with everything in it. */
-export async function deleteAgentFile(
+async function deleteAgentFile(
+  deps: AgentFilesDependencies,
   user: ActingUser,
   agentId: string,
   rawPath: unknown,
-  deps: AgentFilesDependencies = platformDependencies(),
 ): Promise<void> {
   const { workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const path = parseAgentFilePath(rawPath, { purpose: "read", agentWorkdir: workdir });

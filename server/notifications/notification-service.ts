@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { NotificationListResponse } from "../../lib/notification-api";
 import { recordIdSchema } from "../../lib/records";
-import type { ActingUser } from "../conversations/conversation-service";
+import type { ActingUser } from "../agents/agent-ownership";
 import { parseInput } from "../http/parse-query";
-import { getPlatformServices } from "../platform-services";
+import type { PlatformStore } from "../store/store";
 
 /** A person's in-app notifications: what GET /api/notifications and POST /api/notifications/read call. */
 
@@ -22,21 +22,26 @@ export type MarkNotificationsReadBody = z.input<typeof markNotificationsReadBody
 // Counted up to this many; the bell shows "99+" long before.
 const maxUnreadCounted = 500;
 
-export async function listNotifications(
-  user: ActingUser,
-  query: Record<string, string>,
-): Promise<NotificationListResponse> {
-  const { unread, limit } = parseInput(listNotificationsQuerySchema, query);
-  const { store } = getPlatformServices();
-  const unreadOnly = unread === "1" || unread === "true";
-  const [notifications, unreadList] = await Promise.all([
-    store.listNotifications(user.userId, { limit, unreadOnly }),
-    store.listNotifications(user.userId, { limit: maxUnreadCounted, unreadOnly: true }),
-  ]);
-  return { notifications, unreadCount: unreadList.length };
+export interface NotificationService {
+  list(user: ActingUser, query: Record<string, string>): Promise<NotificationListResponse>;
+  markRead(user: ActingUser, body: MarkNotificationsReadBody): Promise<{ updated: number }>;
 }
 
-export async function markNotificationsRead(user: ActingUser, body: MarkNotificationsReadBody): Promise<{ updated: number }> {
-  const { ids } = parseInput(markNotificationsReadBodySchema, body);
-  return { updated: await getPlatformServices().store.markNotificationsRead(user.userId, ids) };
+export function createNotificationService({ store }: { store: PlatformStore }): NotificationService {
+  return {
+    async list(user, query) {
+      const { unread, limit } = parseInput(listNotificationsQuerySchema, query);
+      const unreadOnly = unread === "1" || unread === "true";
+      const [notifications, unreadList] = await Promise.all([
+        store.listNotifications(user.userId, { limit, unreadOnly }),
+        store.listNotifications(user.userId, { limit: maxUnreadCounted, unreadOnly: true }),
+      ]);
+      return { notifications, unreadCount: unreadList.length };
+    },
+
+    async markRead(user, body) {
+      const { ids } = parseInput(markNotificationsReadBodySchema, body);
+      return { updated: await store.markNotificationsRead(user.userId, ids) };
+    },
+  };
 }

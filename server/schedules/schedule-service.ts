@@ -2,10 +2,9 @@ import { AppError } from "../../lib/errors";
 import { recordIdSchema } from "../../lib/records";
 import type { RunListResponse } from "../../lib/run-api";
 import type { RunNowResponse, SchedulesResponse } from "../../lib/schedule-api";
-import { findOwnedAgent } from "../agents/agent-service";
-import type { ActingUser } from "../conversations/conversation-service";
+import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
 import { parseInput } from "../http/parse-query";
-import { getPlatformServices } from "../platform-services";
+import type { PlatformStore } from "../store/store";
 import { listRunsQuerySchema, summarizeRuns } from "./run-history";
 import { nextRunAt } from "./schedule-rules";
 import type { Scheduler } from "./scheduler";
@@ -16,41 +15,44 @@ import type { Scheduler } from "./scheduler";
  * are the ones the browser's clients declare (lib/schedule-api.ts, lib/run-api.ts).
  */
 
-function scheduler(): Scheduler {
-  const { scheduler } = getPlatformServices();
-  if (!scheduler) throw new AppError("internal", "The scheduler is not running on this server.");
-  return scheduler;
+export interface ScheduleService {
+  /** The agent's schedules with when each runs next and how its latest fire went; the secret for the owner. */
+  list(user: ActingUser, agentId: string): Promise<SchedulesResponse>;
+  /** "Run now": starts the schedule's prompt at once, in a new conversation; 409 while its last run goes on. */
+  runNow(user: ActingUser, agentId: string, scheduleId: string): Promise<RunNowResponse>;
+  listRuns(user: ActingUser, agentId: string, query: Record<string, string>): Promise<RunListResponse>;
 }
 
-/** The agent's schedules with when each runs next and how its latest fire went; the secret for the owner. */
-export async function listSchedules(user: ActingUser, agentId: string): Promise<SchedulesResponse> {
-  const { store, scheduler: running } = getPlatformServices();
-  const agent = await findOwnedAgent(store, user, agentId);
-  const now = new Date();
-  const schedules = await Promise.all(
-    agent.schedules.map(async (schedule) => {
-      const latest = await store.latestScheduleFire(agent.id, schedule.id);
-      // A fire its server never finished shows how its run really ended.
-      const lastFire = latest && running ? await running.reconcileFire(latest).catch(() => latest) : latest;
-      const next = schedule.enabled ? nextRunAt(schedule, now) : null;
-      return { ...schedule, nextRunAt: next ? next.toISOString() : null, lastFire };
-    }),
-  );
-  return { schedules, webhookSecret: agent.webhookSecret ?? null };
-}
+/** `scheduler` is absent where a server runs no scheduled runs (tests that build part of the platform). */
+export function createScheduleService({ store, scheduler }: { store: PlatformStore; scheduler?: Scheduler }): ScheduleService {
+  return {
+    async list(user, agentId) {
+      const agent = await findOwnedAgent(store, user, agentId);
+      const now = new Date();
+      const schedules = await Promise.all(
+        agent.schedules.map(async (schedule) => {
+          const latest = await store.latestScheduleFire(agent.id, schedule.id);
+          // A fire its server never finished shows how its run really ended.
+          const lastFire = latest && scheduler ? await scheduler.reconcileFire(latest).catch(() => latest) : latest;
+          const next = schedule.enabled ? nextRunAt(schedule, now) : null;
+          return { ...schedule, nextRunAt: next ? next.toISOString() : null, lastFire };
+        }),
+      );
+      return { schedules, webhookSecret: agent.webhookSecret ?? null };
+    },
 
-/** "Run now": starts the schedule's prompt at once, in a new conversation; 409 while its last run goes on. */
-export async function runScheduleNow(user: ActingUser, agentId: string, scheduleId: string): Promise<RunNowResponse> {
-  const { store } = getPlatformServices();
-  const agent = await findOwnedAgent(store, user, agentId);
-  if (!recordIdSchema.safeParse(scheduleId).success) throw new AppError("not_found", "This schedule does not exist.");
-  const { runId, conversationId } = await scheduler().runNow(agent, scheduleId);
-  return { runId, conversationId };
-}
+    async runNow(user, agentId, scheduleId) {
+      const agent = await findOwnedAgent(store, user, agentId);
+      if (!recordIdSchema.safeParse(scheduleId).success) throw new AppError("not_found", "This schedule does not exist.");
+      if (!scheduler) throw new AppError("internal", "The scheduler is not running on this server.");
+      const { runId, conversationId } = await scheduler.runNow(agent, scheduleId);
+      return { runId, conversationId };
+    },
 
-export async function listAgentRuns(user: ActingUser, agentId: string, query: Record<string, string>): Promise<RunListResponse> {
-  const parsed = parseInput(listRunsQuerySchema, query);
-  const { store } = getPlatformServices();
-  const agent = await findOwnedAgent(store, user, agentId);
-  return { runs: await summarizeRuns(store, agent.id, user.userId, parsed) };
+    async listRuns(user, agentId, query) {
+      const parsed = parseInput(listRunsQuerySchema, query);
+      const agent = await findOwnedAgent(store, user, agentId);
+      return { runs: await summarizeRuns(store, agent.id, user.userId, parsed) };
+    },
+  };
 }

@@ -10,10 +10,10 @@ import {
   type SharingResponse,
   type UpdateSharingBody,
 } from "../../lib/share-api";
-import { applyAgentEdit, copyAgentInto, copyName, getAgent, withoutWebhookSecret } from "../agents/agent-service";
+import type { ActingUser } from "../agents/agent-ownership";
+import { copyName, withoutWebhookSecret, type AgentService } from "../agents/agent-service";
 import { getAuthConfig } from "../auth/auth-config";
-import type { ActingUser } from "../conversations/conversation-service";
-import { getPlatformServices } from "../platform-services";
+import type { PlatformStore } from "../store/store";
 
 /**
  * Sharing an agent by link: the owner's controls, the read-only view anyone with the link gets,
@@ -29,61 +29,134 @@ function linkNotFound(): AppError {
   return new AppError("not_found", "This link was revoked by its owner, or it never existed.");
 }
 
-// ── The owner's controls ─────────────────────────────────────────────────────────────────────────
+// ── The service ──────────────────────────────────────────────────────────────────────────────────
 
-/** `origin` is the site's public origin (AUTH_URL, else the request's), for the link to hand out. */
-export async function getSharing(user: ActingUser, agentId: string, origin: string): Promise<SharingResponse> {
-  const agent = await getAgent(user, agentId);
-  return { agent, shareUrl: shareUrlOf(agent, origin) };
+export interface ShareService {
+  /** `origin` is the site's public origin (AUTH_URL, else the request's), for the link to hand out. */
+  get(user: ActingUser, agentId: string, origin: string): Promise<SharingResponse>;
+  update(user: ActingUser, agentId: string, body: UpdateSharingBody, origin: string): Promise<SharingResponse>;
+  /** What anyone with the link sees. */
+  getShared(shareToken: string): Promise<SharedAgent>;
+  /**
+   * "Use this agent": a new private agent of the visitor's with the shared agent's configuration.
+   * It is theirs like any other, so it runs in their own workspace; nothing of the owner's (files,
+   * chats) comes along.
+   */
+  copyShared(user: ActingUser, shareToken: string): Promise<AgentSummary>;
 }
 
-export async function updateSharing(user: ActingUser, agentId: string, body: UpdateSharingBody, origin: string): Promise<SharingResponse> {
-  const parsed = updateSharingBodySchema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
-    throw new AppError("bad_request", `Invalid sharing: ${issues.map((issue) => `${issue.path} ${issue.message}`).join("; ")}`, { issues });
-  }
-  const { visibility, sharedConversationId, pinnedVersion, expectedVersion } = parsed.data;
-  const before = await getAgent(user, agentId);
-  if (visibility !== "private" && sharedConversationId) await assertShareableConversation(before, sharedConversationId);
-  if (visibility !== "private" && pinnedVersion) await assertExistingVersion(before, pinnedVersion);
-
-  // Every version of an agent has its snapshot, so a sharing change records one too (through the
-  // same path as edits): the config is unchanged, the history stays without gaps.
-  const after = await applyAgentEdit(
-    user,
-    before,
-    { visibility, sharedConversationId, sharedVersion: pinnedVersion },
-    expectedVersion,
-    "This agent was changed somewhere else (another tab or window). Close this window and open Share again.",
-  );
-  return { agent: { ...withoutWebhookSecret(after), status: before.status }, shareUrl: shareUrlOf(after, origin) };
-}
-
-async function assertExistingVersion(agent: Agent, version: number): Promise<void> {
-  await getPlatformServices()
-    .store.getAgentVersion(agent.id, version)
-    .catch((error: unknown) => {
+export function createShareService({ store, agents }: { store: PlatformStore; agents: AgentService }): ShareService {
+  async function assertExistingVersion(agent: Agent, version: number): Promise<void> {
+    await store.getAgentVersion(agent.id, version).catch((error: unknown) => {
       if (!(error instanceof AppError && error.code === "not_found")) throw error;
       throw new AppError("bad_request", `This agent has no version ${version}: pin one of the versions in its history, or follow the latest.`, {
         issues: [{ path: "pinnedVersion", message: `is not a version of this agent (it is at version ${agent.version})` }],
       });
     });
-}
+  }
 
-/** Only the owner's own chats with this agent: never a visitor's, never another agent's. */
-async function assertShareableConversation(agent: Agent, conversationId: string): Promise<void> {
-  const notShareable = () =>
-    new AppError("bad_request", "That conversation can't be shared: choose one of your own conversations with this agent.", {
-      issues: [{ path: "sharedConversationId", message: "is not one of your conversations with this agent" }],
-    });
-  const conversation = await getPlatformServices()
-    .store.getConversation(conversationId)
-    .catch((error: unknown) => {
+  /** Only the owner's own chats with this agent: never a visitor's, never another agent's. */
+  async function assertShareableConversation(agent: Agent, conversationId: string): Promise<void> {
+    const notShareable = () =>
+      new AppError("bad_request", "That conversation can't be shared: choose one of your own conversations with this agent.", {
+        issues: [{ path: "sharedConversationId", message: "is not one of your conversations with this agent" }],
+      });
+    const conversation = await store.getConversation(conversationId).catch((error: unknown) => {
       throw error instanceof AppError && error.code === "not_found" ? notShareable() : error;
     });
-  if (conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) throw notShareable();
+    if (conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) throw notShareable();
+  }
+
+  /** The pinned version's configuration when the owner pinned one, else the latest. */
+  async function sharedConfigOf(agent: Agent): Promise<AgentConfig> {
+    if (agent.sharedVersion === undefined) return agentConfigOf(agent);
+    const pinned = await store.getAgentVersion(agent.id, agent.sharedVersion).catch((error: unknown) => {
+      // Versions go only with their agent, so this is a store gone wrong; the latest is still shareable.
+      if (error instanceof AppError && error.code === "not_found") return null;
+      throw error;
+    });
+    return pinned?.config ?? agentConfigOf(agent);
+  }
+
+  async function sharedAgentByToken(shareToken: string): Promise<Agent> {
+    if (!recordIdSchema.safeParse(shareToken).success) throw linkNotFound();
+    const agent = await store.findAgentByShareToken(shareToken);
+    if (!agent || agent.visibility === "private") throw linkNotFound();
+    return agent;
+  }
+
+  async function sharedTranscriptOf(agent: Agent): Promise<SharedTranscript | null> {
+    if (!agent.sharedConversationId) return null;
+    // The chosen conversation may have been deleted since: then the page shows no transcript.
+    const conversation = await store.getConversation(agent.sharedConversationId).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === "not_found") return null;
+      throw error;
+    });
+    if (!conversation || conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) return null;
+    const messages = await store.listMessages(conversation.id, { limit: maxSharedMessages });
+    return {
+      title: conversation.title,
+      // A reply still being written is not part of the record yet.
+      messages: messages.filter((message) => message.status !== "streaming").map(toSharedMessage),
+      truncated: conversation.lastSeq > maxSharedMessages,
+    };
+  }
+
+  return {
+    async get(user, agentId, origin) {
+      const agent = await agents.get(user, agentId);
+      return { agent, shareUrl: shareUrlOf(agent, origin) };
+    },
+
+    async update(user, agentId, body, origin) {
+      const parsed = updateSharingBodySchema.safeParse(body);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
+        throw new AppError("bad_request", `Invalid sharing: ${issues.map((issue) => `${issue.path} ${issue.message}`).join("; ")}`, { issues });
+      }
+      const { visibility, sharedConversationId, pinnedVersion, expectedVersion } = parsed.data;
+      const before = await agents.get(user, agentId);
+      if (visibility !== "private" && sharedConversationId) await assertShareableConversation(before, sharedConversationId);
+      if (visibility !== "private" && pinnedVersion) await assertExistingVersion(before, pinnedVersion);
+
+      // Every version of an agent has its snapshot, so a sharing change records one too (through the
+      // same path as edits): the config is unchanged, the history stays without gaps.
+      const after = await agents.applyEdit(
+        user,
+        before,
+        { visibility, sharedConversationId, sharedVersion: pinnedVersion },
+        expectedVersion,
+        "This agent was changed somewhere else (another tab or window). Close this window and open Share again.",
+      );
+      return { agent: { ...withoutWebhookSecret(after), status: before.status }, shareUrl: shareUrlOf(after, origin) };
+    },
+
+    async getShared(shareToken) {
+      const agent = await sharedAgentByToken(shareToken);
+      // Named field by field: schedules (prompts, webhook addresses) and secrets never reach a visitor.
+      const { name, description, instructions, model } = await sharedConfigOf(agent);
+      return {
+        name,
+        description,
+        instructions,
+        model,
+        visibility: agent.visibility === "public" ? "public" : "link",
+        pinnedVersion: agent.sharedVersion ?? null,
+        transcript: await sharedTranscriptOf(agent),
+      };
+    },
+
+    async copyShared(user, shareToken) {
+      const source = await sharedAgentByToken(shareToken);
+      // The version the link shows is the one copied; its schedules stay with the owner.
+      const config = await sharedConfigOf(source);
+      // Someone copying their own agent needs to tell the two apart.
+      return agents.copyInto(user, source, source.ownerId === user.userId ? copyName(config.name) : config.name, config);
+    },
+  };
 }
+
+// ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
 /** AUTH_URL when set (behind a proxy the request's own URL may name an internal host), else the request's. */
 export function publicOriginOf(request: Request): string {
@@ -92,61 +165,6 @@ export function publicOriginOf(request: Request): string {
 
 function shareUrlOf(agent: Agent, origin: string): string | null {
   return agent.visibility !== "private" && agent.shareToken ? new URL(sharePath(agent.shareToken), origin).href : null;
-}
-
-// ── What anyone with the link sees ───────────────────────────────────────────────────────────────
-
-export async function getSharedAgent(shareToken: string): Promise<SharedAgent> {
-  const agent = await sharedAgentByToken(shareToken);
-  // Named field by field: schedules (prompts, webhook addresses) and secrets never reach a visitor.
-  const { name, description, instructions, model } = await sharedConfigOf(agent);
-  return {
-    name,
-    description,
-    instructions,
-    model,
-    visibility: agent.visibility === "public" ? "public" : "link",
-    pinnedVersion: agent.sharedVersion ?? null,
-    transcript: await sharedTranscriptOf(agent),
-  };
-}
-
-/** The pinned version's configuration when the owner pinned one, else the latest. */
-async function sharedConfigOf(agent: Agent): Promise<AgentConfig> {
-  if (agent.sharedVersion === undefined) return agentConfigOf(agent);
-  const pinned = await getPlatformServices()
-    .store.getAgentVersion(agent.id, agent.sharedVersion)
-    .catch((error: unknown) => {
-      // Versions go only with their agent, so this is a store gone wrong; the latest is still shareable.
-      if (error instanceof AppError && error.code === "not_found") return null;
-      throw error;
-    });
-  return pinned?.config ?? agentConfigOf(agent);
-}
-
-async function sharedAgentByToken(shareToken: string): Promise<Agent> {
-  if (!recordIdSchema.safeParse(shareToken).success) throw linkNotFound();
-  const agent = await getPlatformServices().store.findAgentByShareToken(shareToken);
-  if (!agent || agent.visibility === "private") throw linkNotFound();
-  return agent;
-}
-
-async function sharedTranscriptOf(agent: Agent): Promise<SharedTranscript | null> {
-  if (!agent.sharedConversationId) return null;
-  const { store } = getPlatformServices();
-  // The chosen conversation may have been deleted since: then the page shows no transcript.
-  const conversation = await store.getConversation(agent.sharedConversationId).catch((error: unknown) => {
-    if (error instanceof AppError && error.code === "not_found") return null;
-    throw error;
-  });
-  if (!conversation || conversation.agentId !== agent.id || conversation.ownerId !== agent.ownerId) return null;
-  const messages = await store.listMessages(conversation.id, { limit: maxSharedMessages });
-  return {
-    title: conversation.title,
-    // A reply still being written is not part of the record yet.
-    messages: messages.filter((message) => message.status !== "streaming").map(toSharedMessage),
-    truncated: conversation.lastSeq > maxSharedMessages,
-  };
 }
 
 function toSharedMessage(message: Message): SharedMessage {
@@ -168,16 +186,3 @@ function toSharedBlock(block: ContentBlock): ContentBlock[] {
   return [block];
 }
 
-// ── Use this agent ───────────────────────────────────────────────────────────────────────────────
-
-/**
- * A new private agent of the visitor's with the shared agent's configuration. It is theirs like
- * any other, so it runs in their own workspace; nothing of the owner's (files, chats) comes along.
- */
-export async function copySharedAgent(user: ActingUser, shareToken: string): Promise<AgentSummary> {
-  const source = await sharedAgentByToken(shareToken);
-  // The version the link shows is the one copied; its schedules stay with the owner.
-  const config = await sharedConfigOf(source);
-  // Someone copying their own agent needs to tell the two apart.
-  return copyAgentInto(user, source, source.ownerId === user.userId ? copyName(config.name) : config.name, config);
-}

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import type { RunEventEnvelope } from "../../lib/socket-events";
-import { getPlatformServices } from "../../server/platform-services";
 import { collectRun, startTestPlatform, type TestPlatform } from "./support/test-platform";
 
 /**
@@ -28,7 +27,7 @@ function connected(): Promise<Socket> {
 
 describe("chat over the socket, on the real container and CLI", () => {
   it("streams the sum dialogue, keeps context across turns and stores every message", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = testPlatform.platform.services;
     const agent = await store.createAgent({ ownerId: userId, name: "Calculator", model: "claude-sonnet-4-5" });
     const conversation = await conversations.createConversation({ userId }, agent.id);
     const socket = await connected();
@@ -88,7 +87,7 @@ describe("chat over the socket, on the real container and CLI", () => {
   });
 
   it("gives a client that lost its connection mid-reply every missed event exactly once", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = testPlatform.platform.services;
     const agent = await store.createAgent({ ownerId: userId, name: "Writer", model: "claude-sonnet-4-5" });
     const conversation = await conversations.createConversation({ userId }, agent.id);
     const first = await connected();
@@ -126,7 +125,7 @@ describe("chat over the socket, on the real container and CLI", () => {
   });
 
   it("refuses another user's conversation without revealing it", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = testPlatform.platform.services;
     const owner = await store.createUser({ type: "guest" });
     const agent = await store.createAgent({ ownerId: owner.id, name: "Private", model: "claude-sonnet-4-5" });
     const theirs = await conversations.createConversation({ userId: owner.id }, agent.id);

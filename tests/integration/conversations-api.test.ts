@@ -12,6 +12,7 @@ import { configSchema } from "@/server/config";
 import { ConversationService, type AgentTurnRunner } from "@/server/conversations/conversation-service";
 import { createInMemoryRunEventLog } from "@/server/conversations/run-event-log";
 import { registerPlatformServices } from "@/server/platform-services";
+import { composePlatformServices } from "@/server/platform";
 import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
 import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
@@ -48,7 +49,7 @@ beforeAll(async () => {
   directory = mkdtempSync(path.join(tmpdir(), "conversations-api-"));
   store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
   conversations = new ConversationService({ store, runner: scriptedRunner, eventLog: createInMemoryRunEventLog(), publish: () => undefined, defaultModel: "m" });
-  registerPlatformServices({ config: configSchema.parse({}), store, runtime: {} as WorkspaceRuntime, conversations, offlineDemoModel: true });
+  registerPlatformServices(composePlatformServices({ config: configSchema.parse({}), store, runtime: {} as WorkspaceRuntime, conversations, offlineDemoModel: true }));
   alice = await guest();
   bob = await guest();
   agentId = (await store.createAgent({ ownerId: alice.userId, name: "Helper", model: "m" })).id;

@@ -14,6 +14,7 @@ import type { FileEntry, FileTreeResponse, UploadResponse } from "@/lib/file-api
 import { configSchema } from "@/server/config";
 import type { ConversationService } from "@/server/conversations/conversation-service";
 import { registerPlatformServices } from "@/server/platform-services";
+import { composePlatformServices } from "@/server/platform";
 import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
 import { DockerWorkspaceRuntime } from "@/server/workspaces/docker-workspace-runtime";
@@ -57,13 +58,13 @@ beforeAll(async () => {
       return userId ? { id, userId, createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() } : null;
     },
   };
-  registerPlatformServices({
+  registerPlatformServices(composePlatformServices({
     config: Object.assign(configSchema.parse({ WORKSPACE_IMAGE: image }), { FILES_MAX_UPLOAD_MB: maxUploadMb }),
     store,
     runtime,
     conversations: {} as ConversationService,
     offlineDemoModel: true,
-  });
+  }));
   aliceAgent = (await store.createAgent({ ownerId: alice, name: "Sales / Q3 report", model: "test" })).id;
   bobAgent = (await store.createAgent({ ownerId: bob, name: "Bob's agent", model: "test" })).id;
   workspace = await runtime.ensureWorkspace(alice);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import { handleMetricsRequest } from "../../server/metrics/metrics-http";
-import { getPlatformServices } from "../../server/platform-services";
 import { collectRun, startTestPlatform, type TestPlatform } from "./support/test-platform";
 
 /**
@@ -54,7 +53,7 @@ function value(text: string, sample: string): number {
 
 describe("limits over the socket, and /metrics", () => {
   it("wakes a stopped workspace with a notice, refuses the third message in a minute, and counts it all in /metrics", async () => {
-    const { store, conversations, runtime } = getPlatformServices();
+    const { store, conversations, runtime } = testPlatform.platform.services;
     const before = await scrape();
     for (const name of [
       "agentdesk_sockets_connected",

@@ -14,8 +14,6 @@ import type { NotificationListResponse } from "@/lib/notification-api";
 import type { Notification, ScheduleFire } from "@/lib/records";
 import type { RunListResponse } from "@/lib/run-api";
 import type { RunNowResponse, SchedulesResponse } from "@/lib/schedule-api";
-import { createAgent } from "@/server/agents/agent-service";
-import { getPlatformServices } from "@/server/platform-services";
 import { nextRunAt } from "@/server/schedules/schedule-rules";
 import { startTestPlatform, type TestPlatform } from "./support/test-platform";
 import { until } from "./support/wait-until";
@@ -83,7 +81,7 @@ function fireFinished(agentId: string, scheduleId: string, timeoutMs: number): P
   return until(
     "the schedule's fire to finish",
     async () => {
-      const fire = await getPlatformServices().store.latestScheduleFire(agentId, scheduleId);
+      const fire = await testPlatform.platform.services.store.latestScheduleFire(agentId, scheduleId);
       return fire && finishedStatuses.has(fire.status) ? fire : null;
     },
     timeoutMs,
@@ -100,7 +98,7 @@ interface ScheduleDraft {
 
 /** Creates an agent and saves its schedules through PATCH /api/agents/{id}, as the UI does. */
 async function agentWithSchedules(name: string, drafts: ScheduleDraft[]): Promise<AgentResponse["agent"]> {
-  const created = await createAgent({ userId }, { name });
+  const created = await testPlatform.platform.services.agents.create({ userId }, { name });
   const schedules = drafts.map((draft) => ({ timezone: "Europe/Paris", enabled: true, missedRunPolicy: "skip" as const, ...draft }));
   const response = await patchAgentRoute(request(`/agents/${created.id}`, { method: "PATCH", body: { schedules, expectedVersion: created.version } }), {
     params: Promise.resolve({ id: created.id }),
@@ -110,7 +108,7 @@ async function agentWithSchedules(name: string, drafts: ScheduleDraft[]): Promis
 }
 
 async function turnOff(agent: AgentResponse["agent"]): Promise<void> {
-  const { store } = getPlatformServices();
+  const { store } = testPlatform.platform.services;
   const current = await store.getAgent(agent.id);
   const schedules = current.schedules.map((schedule) => ({ ...schedule, enabled: false }));
   const response = await patchAgentRoute(request(`/agents/${agent.id}`, { method: "PATCH", body: { schedules, expectedVersion: current.version } }), {
@@ -141,9 +139,9 @@ describe("scheduled runs", () => {
 
     expect(Date.parse(fire.slot)).toBe(expectedSlot);
     expect(Date.parse(fire.claimedAt) - expectedSlot).toBeLessThan(10_000);
-    expect(fire).toMatchObject({ status: "complete", claimedBy: getPlatformServices().scheduler!.instanceId, runId: expect.any(String), conversationId: expect.any(String) });
+    expect(fire).toMatchObject({ status: "complete", claimedBy: testPlatform.platform.services.scheduler!.instanceId, runId: expect.any(String), conversationId: expect.any(String) });
 
-    const { store } = getPlatformServices();
+    const { store } = testPlatform.platform.services;
     const run = await store.getRun(fire.runId!);
     expect(run).toMatchObject({ trigger: "schedule", scheduleId, status: "complete", conversationId: fire.conversationId });
     const conversation = await store.getConversation(fire.conversationId!);
@@ -195,7 +193,7 @@ describe("scheduled runs", () => {
   it("after downtime, catch_up_once runs the latest missed slot once and skip records it as skipped (test clock)", async () => {
     const catchUp = await agentWithSchedules("Catch-up agent", [{ cron: "0 * * * *", prompt: "compute the sum of 1 to 100 in Python", missedRunPolicy: "catch_up_once" }]);
     const skip = await agentWithSchedules("Skipping agent", [{ cron: "0 * * * *", prompt: "compute the sum of 1 to 100 in Python", missedRunPolicy: "skip" }]);
-    const { scheduler, store } = getPlatformServices();
+    const { scheduler, store } = testPlatform.platform.services;
     // The clock says the server was down for three hours and came back ten minutes past an hour.
     const backAt = new Date(nextRunAt(catchUp.schedules[0]!, new Date())!.getTime() + 3 * 3_600_000 + 10 * 60_000);
     const actions = await scheduler!.tick(backAt);
@@ -220,8 +218,8 @@ describe("scheduled runs", () => {
   }, 180_000);
 
   it("a chat reply that ends while nobody follows its conversation notifies; one being watched does not", async () => {
-    const { conversations, store } = getPlatformServices();
-    const agent = await createAgent({ userId }, { name: "Chatty" });
+    const { conversations, store } = testPlatform.platform.services;
+    const agent = await testPlatform.platform.services.agents.create({ userId }, { name: "Chatty" });
     const unwatched = await conversations.createConversation({ userId }, agent.id);
     const { runId: unwatchedRun } = await conversations.sendMessage({ userId }, { agentId: agent.id, conversationId: unwatched.id, text: "compute the sum of 1 to 100 in Python", clientMessageId: "c1" });
 
@@ -257,7 +255,7 @@ describe("scheduled runs", () => {
     expect(unknown.status).toBe(404);
 
     // Its 09:00 slot comes while the manual run is still going: recorded as skipped, not run.
-    const { scheduler, store, conversations } = getPlatformServices();
+    const { scheduler, store, conversations } = testPlatform.platform.services;
     const nineOClock = nextRunAt(agent.schedules[0]!, new Date())!;
     expect(await scheduler!.tick(new Date(nineOClock.getTime() + 3_000))).toContainEqual(
       expect.objectContaining({ agentId: agent.id, outcome: "skipped", reason: expect.stringMatching(/previous run of this schedule was still going/) }),

@@ -16,7 +16,6 @@ import { DELETE as deleteConversationRoute, GET as getConversationRoute, PATCH a
 import { POST as stopRoute } from "@/app/api/conversations/[id]/stop/route";
 import type { RunEventEnvelope } from "@/lib/socket-events";
 import type { Agent, Conversation } from "@/lib/records";
-import { getPlatformServices } from "@/server/platform-services";
 import { startSecurityPlatform, type SecurityPlatform } from "./support/security-platform";
 
 /*
@@ -35,7 +34,7 @@ let aliceConversation: Conversation;
 
 beforeAll(async () => {
   security = await startSecurityPlatform();
-  const { store, conversations } = getPlatformServices();
+  const { store, conversations } = security.platform.services;
   alice = await security.newGuest();
   bob = await security.newGuest();
   aliceAgent = await store.createAgent({ ownerId: alice.userId, name: "Alice's private agent", model: "claude-sonnet-4-5" });
@@ -88,14 +87,14 @@ describe("cross-user access", () => {
       expect(body.error?.code, label).toBe("not_found");
       expect(JSON.stringify(body), label).not.toContain("Alice");
     }
-    const { store } = getPlatformServices();
+    const { store } = security.platform.services;
     expect(await store.getAgent(aliceAgent.id)).toMatchObject({ name: "Alice's private agent", version: 1, visibility: "private" });
     expect((await store.getConversation(aliceConversation.id)).title).toBe(aliceConversation.title);
     expect(await store.listMessages(aliceConversation.id)).toEqual([]);
   });
 
   it("keeps a run's events inside its owner's room, and refuses pairing another's agent with one's own conversation", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = security.platform.services;
     const aliceSocket = await security.connectSocket(alice.token);
     const bobSocket = await security.connectSocket(bob.token);
     const bobSaw: string[] = [];
@@ -124,7 +123,7 @@ describe("cross-user access", () => {
   });
 
   it("names things with ids that cannot be guessed", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = security.platform.services;
     const agentIds: string[] = [];
     const conversationIds: string[] = [];
     for (let index = 0; index < 20; index += 1) {

@@ -11,7 +11,6 @@ import { GET as listMessagesRoute, POST as sendMessageRoute } from "@/app/api/co
 import { GET as getConversationRoute } from "@/app/api/conversations/[id]/route";
 import type { FileEntry, FileTreeResponse } from "@/lib/file-api";
 import type { Agent, Message } from "@/lib/records";
-import { getPlatformServices } from "@/server/platform-services";
 import { startSecurityPlatform, type SecurityPlatform } from "./support/security-platform";
 
 /*
@@ -113,7 +112,7 @@ const badInputs: BadInput[] = [
 
 beforeAll(async () => {
   security = await startSecurityPlatform({ env: { FILES_MAX_UPLOAD_MB: String(maxUploadMb) } });
-  const { store, conversations } = getPlatformServices();
+  const { store, conversations } = security.platform.services;
   const guest = await security.newGuest();
   token = guest.token;
   agent = await store.createAgent({ ownerId: guest.userId, name: "Target", model: "claude-sonnet-4-5" });
@@ -156,7 +155,7 @@ describe("bad inputs", () => {
     ["shell metacharacters and quotes", "ECHO: $(rm -rf /); `reboot` | cat /etc/passwd && echo 'single' \"double\" \\back > /tmp/x < /dev/null & ${HOME} %s %n"],
     ["odd Unicode", "ECHO: \u202Eevil\u202C zero\u200Bwidth join\u200D 👩‍💻🎉 cafe\u0301 مرحبا 日本語"],
   ])("a prompt with %s reaches the model exactly as typed and is stored as such", async (_label, prompt) => {
-    const { store } = getPlatformServices();
+    const { store } = security.platform.services;
     const run = security.collectRun(socket, echoConversationId);
     const clientMessageId = `echo-${Date.now()}`;
     const ack = await socket.emitWithAck("conversation:send", { agentId: agent.id, conversationId: echoConversationId, text: prompt, clientMessageId });
@@ -178,7 +177,7 @@ describe("bad inputs", () => {
   });
 
   it("afterwards: the session is alive, nothing stored was lost, and the next message works", async () => {
-    const { store } = getPlatformServices();
+    const { store } = security.platform.services;
     expect(socket.connected).toBe(true);
     expect(await socket.emitWithAck("platform:ping", { sentAt: Date.now() })).toMatchObject({ ok: true });
     expect(await store.listMessages(conversationId)).toEqual(storedBefore.messages);

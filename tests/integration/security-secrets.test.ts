@@ -5,7 +5,6 @@ import { GET as getAgentRoute } from "@/app/api/agents/[id]/route";
 import { GET as listMessagesRoute } from "@/app/api/conversations/[id]/messages/route";
 import { GET as getConversationRoute } from "@/app/api/conversations/[id]/route";
 import { logger } from "@/server/logger";
-import { getPlatformServices } from "@/server/platform-services";
 import { startSecurityPlatform, type SecurityPlatform } from "./support/security-platform";
 
 /*
@@ -57,7 +56,7 @@ afterAll(async () => {
 
 describe("secrets", () => {
   it("keeps the API key, the session secret and the guest token out of every log line and everything sent to the browser", async () => {
-    const { store, conversations } = getPlatformServices();
+    const { store, conversations } = security.platform.services;
     const { userId, token } = await security.newGuest();
     const agent = await store.createAgent({ ownerId: userId, name: "Env printer", model: "claude-sonnet-4-5" });
     const conversation = await conversations.createConversation({ userId }, agent.id);

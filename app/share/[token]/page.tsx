@@ -6,7 +6,7 @@ import { SharedAgentView } from "@/components/share/shared-agent-view";
 import { AppError } from "@/lib/errors";
 import { sharePath } from "@/lib/share-api";
 import { signInUrlFor } from "@/server/auth/callback-url";
-import { getSharedAgent } from "@/server/sharing/share-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 export const dynamic = "force-dynamic";
 
@@ -16,7 +16,7 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 // The metadata and the page read the same shared agent: once per request.
 const loadSharedAgent = cache(async (token: string) => {
   try {
-    return await getSharedAgent(token);
+    return await getPlatformServices().sharing.getShared(token);
   } catch (error) {
     if (error instanceof AppError && error.code === "not_found") return null;
     throw error;

@@ -1,7 +1,6 @@
 import { createServer } from "node:http";
 import { loadConfig } from "../../../server/config";
 import { createPlatform } from "../../../server/platform";
-import { getPlatformServices } from "../../../server/platform-services";
 import { createSocketServer } from "../../../server/socket/socket-server";
 
 /**
@@ -20,7 +19,7 @@ async function main() {
   const io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, handlers: platform.socketHandlers });
   platform.attachSocketServer(io);
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, "127.0.0.1", resolve));
-  console.log(JSON.stringify({ msg: "platform ready", port: config.PORT, instanceId: getPlatformServices().scheduler?.instanceId }));
+  console.log(JSON.stringify({ msg: "platform ready", port: config.PORT, instanceId: platform.services.scheduler?.instanceId }));
 
   const stop = () => {
     io.close();

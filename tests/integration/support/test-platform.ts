@@ -6,7 +6,6 @@ import path from "node:path";
 import type { Socket } from "socket.io-client";
 import { loadConfig } from "../../../server/config";
 import { createPlatform, type Platform } from "../../../server/platform";
-import { getPlatformServices } from "../../../server/platform-services";
 import { createSocketServer, type PlatformSocketServer } from "../../../server/socket/socket-server";
 import { connectSocket } from "./server-process";
 
@@ -67,7 +66,7 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
     url,
     dataDir,
     async newGuest() {
-      const { store } = getPlatformServices();
+      const { store } = platform.services;
       const user = await store.createUser({ type: "guest" });
       userIds.push(user.id);
       const session = await store.createGuestSession({ userId: user.id, ttlMs: 3_600_000 });
@@ -81,7 +80,7 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
     async close() {
       for (const socket of sockets) socket.disconnect();
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      const { runtime } = getPlatformServices();
+      const { runtime } = platform.services;
       await platform.shutdown();
       for (const userId of userIds) await runtime.deleteUserWorkspace(userId).catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { updateAgentBodySchema, type AgentResponse } from "@/lib/agent-api";
-import { deleteAgent, getAgent, updateAgent } from "@/server/agents/agent-service";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
 
 interface AgentRouteContext {
   params: Promise<{ id: string }>;
@@ -10,7 +10,7 @@ interface AgentRouteContext {
 export const GET = jsonRoute(async (request: Request, { params }: AgentRouteContext): Promise<AgentResponse> => {
   const user = await requireUser(request);
   const { id } = await params;
-  return { agent: await getAgent(user, id) };
+  return { agent: await getPlatformServices().agents.get(user, id) };
 });
 
 /** Body: the changed fields plus `expectedVersion`, the version the edit was made from (409 when stale). */
@@ -18,13 +18,13 @@ export const PATCH = jsonRoute(async (request: Request, { params }: AgentRouteCo
   const user = await requireUser(request);
   const { id } = await params;
   const { expectedVersion, ...patch } = await readJsonBody(request, updateAgentBodySchema);
-  return { agent: await updateAgent(user, id, patch, expectedVersion) };
+  return { agent: await getPlatformServices().agents.update(user, id, patch, expectedVersion) };
 });
 
 /** Deletes the agent with its conversations and versions. */
 export const DELETE = jsonRoute(async (request: Request, { params }: AgentRouteContext) => {
   const user = await requireUser(request);
   const { id } = await params;
-  await deleteAgent(user, id);
+  await getPlatformServices().agents.delete(user, id);
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });

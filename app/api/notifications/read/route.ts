@@ -1,9 +1,10 @@
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
-import { markNotificationsRead, markNotificationsReadBodySchema } from "@/server/notifications/notification-service";
+import { markNotificationsReadBodySchema } from "@/server/notifications/notification-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 /** Body `{ ids?: string[] }`: marks those (or, without ids, all) of the caller's notifications read. */
 export const POST = jsonRoute(async (request: Request) => {
   const user = await requireUser(request);
-  return markNotificationsRead(user, await readJsonBody(request, markNotificationsReadBodySchema));
+  return getPlatformServices().notifications.markRead(user, await readJsonBody(request, markNotificationsReadBodySchema));
 });

@@ -1,9 +1,9 @@
 import type { SharedAgentResponse } from "@/lib/share-api";
 import { jsonRoute } from "@/server/http/json-route";
-import { getSharedAgent } from "@/server/sharing/share-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 /** What anyone with the link may see; no sign-in. 404 once the owner revokes the link. */
 export const GET = jsonRoute(async (_request: Request, { params }: { params: Promise<{ token: string }> }): Promise<SharedAgentResponse> => {
   const { token } = await params;
-  return { shared: await getSharedAgent(token) };
+  return { shared: await getPlatformServices().sharing.getShared(token) };
 });

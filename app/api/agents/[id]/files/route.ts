@@ -1,5 +1,4 @@
 import type { FileTreeResponse, UploadResponse } from "@/lib/file-api";
-import { agentFileLimitsFrom, deleteAgentFile, listAgentFiles, uploadAgentFile } from "@/server/files/agent-files";
 import { isFlagSet, readUploadRequest } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
@@ -13,15 +12,15 @@ interface AgentFilesRouteContext {
 export const GET = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext): Promise<FileTreeResponse> => {
   const user = await requireUser(request);
   const { id } = await params;
-  return listAgentFiles(user, id, { hidden: isFlagSet(new URL(request.url).searchParams.get("hidden")) });
+  return getPlatformServices().files.list(user, id, { hidden: isFlagSet(new URL(request.url).searchParams.get("hidden")) });
 });
 
 /** Uploads one file: the raw body with `?path=folder/name.ext`, or a multipart field "file". */
 export const POST = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext) => {
   const user = await requireUser(request);
   const { id } = await params;
-  const upload = await readUploadRequest(request, agentFileLimitsFrom(getPlatformServices().config).maxUploadBytes);
-  const file = await uploadAgentFile(user, id, upload.path, upload.body, { declaredBytes: upload.declaredBytes });
+  const upload = await readUploadRequest(request, getPlatformServices().files.limits.maxUploadBytes);
+  const file = await getPlatformServices().files.upload(user, id, upload.path, upload.body, { declaredBytes: upload.declaredBytes });
   return Response.json({ file } satisfies UploadResponse, { status: 201, headers: { "cache-control": "no-store" } });
 });
 
@@ -29,6 +28,6 @@ export const POST = jsonRoute(async (request: Request, { params }: AgentFilesRou
 export const DELETE = jsonRoute(async (request: Request, { params }: AgentFilesRouteContext) => {
   const user = await requireUser(request);
   const { id } = await params;
-  await deleteAgentFile(user, id, new URL(request.url).searchParams.get("path"));
+  await getPlatformServices().files.delete(user, id, new URL(request.url).searchParams.get("path"));
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });

@@ -1,7 +1,7 @@
 import { rollbackAgentBodySchema, type AgentResponse } from "@/lib/agent-api";
-import { rollbackAgent } from "@/server/agents/agent-versions";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
 
 /**
  * Body: `version` (the one to restore) and `expectedVersion` (the agent's version when the person
@@ -11,5 +11,5 @@ export const POST = jsonRoute(async (request: Request, { params }: { params: Pro
   const user = await requireUser(request);
   const { id } = await params;
   const body = await readJsonBody(request, rollbackAgentBodySchema);
-  return { agent: await rollbackAgent(user, id, body) };
+  return { agent: await getPlatformServices().versions.rollback(user, id, body) };
 });

@@ -1,6 +1,6 @@
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
-import { listSchedules } from "@/server/schedules/schedule-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 type Context = { params: Promise<{ id: string }> };
 
@@ -8,5 +8,5 @@ type Context = { params: Promise<{ id: string }> };
 export const GET = jsonRoute(async (request: Request, { params }: Context) => {
   const user = await requireUser(request);
   const { id } = await params;
-  return listSchedules(user, id);
+  return getPlatformServices().schedules.list(user, id);
 });

@@ -1,7 +1,8 @@
 import { updateSharingBodySchema, type SharingResponse } from "@/lib/share-api";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
-import { getSharing, publicOriginOf, updateSharing } from "@/server/sharing/share-service";
+import { publicOriginOf } from "@/server/sharing/share-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 interface AgentShareRouteContext {
   params: Promise<{ id: string }>;
@@ -11,7 +12,7 @@ interface AgentShareRouteContext {
 export const GET = jsonRoute(async (request: Request, { params }: AgentShareRouteContext): Promise<SharingResponse> => {
   const user = await requireUser(request);
   const { id } = await params;
-  return getSharing(user, id, publicOriginOf(request));
+  return getPlatformServices().sharing.get(user, id, publicOriginOf(request));
 });
 
 /**
@@ -22,5 +23,5 @@ export const PATCH = jsonRoute(async (request: Request, { params }: AgentShareRo
   const user = await requireUser(request);
   const { id } = await params;
   const body = await readJsonBody(request, updateSharingBodySchema);
-  return updateSharing(user, id, body, publicOriginOf(request));
+  return getPlatformServices().sharing.update(user, id, body, publicOriginOf(request));
 });

@@ -1,7 +1,7 @@
-import { openAgentArchive } from "@/server/files/agent-files";
 import { agentArchiveResponse } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
 
 interface AgentFileArchiveRouteContext {
   params: Promise<{ id: string }>;
@@ -11,5 +11,5 @@ interface AgentFileArchiveRouteContext {
 export const GET = jsonRoute(async (request: Request, { params }: AgentFileArchiveRouteContext) => {
   const user = await requireUser(request);
   const { id } = await params;
-  return agentArchiveResponse(await openAgentArchive(user, id, new URL(request.url).searchParams.get("path") ?? ""));
+  return agentArchiveResponse(await getPlatformServices().files.openArchive(user, id, new URL(request.url).searchParams.get("path") ?? ""));
 });

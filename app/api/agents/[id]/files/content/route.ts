@@ -1,7 +1,7 @@
-import { openAgentFile } from "@/server/files/agent-files";
 import { agentFileResponse, isFlagSet } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
+import { getPlatformServices } from "@/server/platform-services";
 
 interface AgentFileContentRouteContext {
   params: Promise<{ id: string }>;
@@ -15,6 +15,6 @@ export const GET = jsonRoute(async (request: Request, { params }: AgentFileConte
   const user = await requireUser(request);
   const { id } = await params;
   const query = new URL(request.url).searchParams;
-  const file = await openAgentFile(user, id, query.get("path"), { preview: isFlagSet(query.get("preview")) });
+  const file = await getPlatformServices().files.open(user, id, query.get("path"), { preview: isFlagSet(query.get("preview")) });
   return agentFileResponse(file, { download: isFlagSet(query.get("download")) });
 });

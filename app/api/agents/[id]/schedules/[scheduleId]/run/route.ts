@@ -1,6 +1,6 @@
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
-import { runScheduleNow } from "@/server/schedules/schedule-service";
+import { getPlatformServices } from "@/server/platform-services";
 
 type Context = { params: Promise<{ id: string; scheduleId: string }> };
 
@@ -8,6 +8,6 @@ type Context = { params: Promise<{ id: string; scheduleId: string }> };
 export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const user = await requireUser(request);
   const { id, scheduleId } = await params;
-  const started = await runScheduleNow(user, id, scheduleId);
+  const started = await getPlatformServices().schedules.runNow(user, id, scheduleId);
   return Response.json(started, { status: 202, headers: { "cache-control": "no-store" } });
 });
