@@ -97,9 +97,9 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
   const notifications = db.collection("notifications");
   const versionsOf = (agentId: string) => agents.doc(agentId).collection("versions");
   // An id from a URL may hold "/" or be empty, which Firestore rejects as a path: such ids simply do not exist.
-  const docRef = (collection: CollectionReference, what: string, id: string): DocumentReference => {
-    if (!isRecordId(id)) throw notFound(what, id);
-    return collection.doc(id);
+  const docRef = <T>(kind: RecordKind<T>, id: string): DocumentReference => {
+    if (!isRecordId(id)) throw notFound(kind.what, id);
+    return kind.collection.doc(id);
   };
 
   const decode = <S extends z.ZodType>(schema: S, data: DocumentData | undefined): z.output<S> => schema.parse(data);
@@ -113,11 +113,34 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
   const encodeNotification = (notification: Notification): DocumentData =>
     withoutUndefined({ ...notification, unread: notification.readAt === undefined });
 
-  const getOrThrow = async <S extends z.ZodType>(schema: S, what: string, ref: DocumentReference, tx?: Transaction) => {
-    const snapshot = tx ? await tx.get(ref) : await ref.get();
-    if (!snapshot.exists) throw notFound(what, ref.id);
-    return decode(schema, snapshot.data());
+  // The records read and patched by id; getById, getOrThrow and patchRecord take one of these.
+  const kinds = {
+    user: recordKind(users, "User", (data) => decode(userSchema, data)),
+    agent: recordKind(agents, "Agent", (data) => decode(agentSchema, data), encodeAgent),
+    conversation: recordKind(conversations, "Conversation", (data) => decode(conversationSchema, data)),
+    message: recordKind(messages, "Message", decodeMessage, encodeMessage),
+    run: recordKind(runs, "Run", (data) => decode(runSchema, data)),
+    scheduleFire: recordKind(scheduleFires, "Schedule fire", (data) => decode(scheduleFireSchema, data)),
   };
+
+  const getOrThrow = async <T>(kind: RecordKind<T>, ref: DocumentReference, tx?: Transaction): Promise<T> => {
+    const snapshot = tx ? await tx.get(ref) : await ref.get();
+    if (!snapshot.exists) throw notFound(kind.what, ref.id);
+    return kind.decode(snapshot.data());
+  };
+  const getById = async <T>(kind: RecordKind<T>, id: string, tx?: Transaction): Promise<T> => getOrThrow(kind, docRef(kind, id), tx);
+  /**
+   * Get → record rule → write, in one transaction; a rule that returns the record unchanged writes
+   * nothing. The rule may read more through tx, since every read still comes before the write.
+   */
+  const patchRecord = <T>(kind: RecordKind<T>, id: string, change: (current: T, tx: Transaction) => T | Promise<T>): Promise<T> =>
+    db.runTransaction(async (tx) => {
+      const ref = docRef(kind, id);
+      const current = await getOrThrow(kind, ref, tx);
+      const next = await change(current, tx);
+      if (next !== current) tx.set(ref, kind.encode(next));
+      return next;
+    });
   const list = async <S extends z.ZodType>(schema: S, query: Query): Promise<z.output<S>[]> =>
     (await query.get()).docs.map((doc) => decode(schema, doc.data()));
   const first = async <S extends z.ZodType>(schema: S, query: Query, tx?: Transaction): Promise<z.output<S> | null> => {
@@ -195,7 +218,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getUser(id) {
-      return getOrThrow(userSchema, "User", docRef(users, "User", id));
+      return getById(kinds.user, id);
     },
 
     async findUserByEmail(email) {
@@ -205,21 +228,20 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async updateUser(id, patch) {
-      return db.runTransaction(async (tx) => {
-        const user = applyUserPatch(await getOrThrow(userSchema, "User", docRef(users, "User", id), tx), patch);
+      return patchRecord(kinds.user, id, async (current, tx) => {
+        const user = applyUserPatch(current, patch);
         if (user.email) {
           const holder = await emailHolder(user.email, tx);
           if (holder && holder.id !== id) throw duplicateEmail(user.email);
         }
-        tx.set(users.doc(id), withoutUndefined(user));
         return user;
       });
     },
 
     async mergeUser(fromGuestId, toUserId) {
       return db.runTransaction(async (tx) => {
-        const from = await getOrThrow(userSchema, "User", docRef(users, "User", fromGuestId), tx);
-        const to = await getOrThrow(userSchema, "User", docRef(users, "User", toUserId), tx);
+        const from = await getById(kinds.user, fromGuestId, tx);
+        const to = await getById(kinds.user, toUserId, tx);
         if (!mergeIsNeeded(from, to)) return { agents: 0, conversations: 0, runs: 0 };
         // Every read before the first write, as Firestore transactions require.
         const ownedAgents = await tx.get(agents.where("ownerId", "==", fromGuestId));
@@ -240,7 +262,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async createGuestSession(input) {
       const data = parseNewGuestSession(input);
-      const user = await getOrThrow(userSchema, "User", users.doc(data.userId));
+      const user = await getOrThrow(kinds.user, users.doc(data.userId));
       const session = buildGuestSession(data, user, now());
       await guestSessions.doc(session.id).create(session);
       return session;
@@ -269,20 +291,15 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getAgent(id) {
-      return getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", id));
+      return getById(kinds.agent, id);
     },
 
     async updateAgent(id, patch, expectedVersion) {
-      return db.runTransaction(async (tx) => {
-        const current = await getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", id), tx);
-        const next = applyAgentPatch(current, patch, expectedVersion, now());
-        if (next !== current) tx.set(agents.doc(id), encodeAgent(next));
-        return next;
-      });
+      return patchRecord(kinds.agent, id, (agent) => applyAgentPatch(agent, patch, expectedVersion, now()));
     },
 
     async deleteAgent(id) {
-      const ref = docRef(agents, "Agent", id);
+      const ref = docRef(kinds.agent, id);
       if (!(await ref.get()).exists) throw notFound("Agent", id);
       // Same order as a conversation: children first, the agent last once nothing points at it.
       for (;;) {
@@ -322,22 +339,18 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       const conversation = buildConversation(input, now());
       return db.runTransaction(async (tx) => {
         // Read in the transaction so a conversation cannot slip in while its agent is being deleted.
-        await getOrThrow(agentSchema, "Agent", agents.doc(conversation.agentId), tx);
+        await getOrThrow(kinds.agent, agents.doc(conversation.agentId), tx);
         tx.create(conversations.doc(conversation.id), conversation);
         return conversation;
       });
     },
 
     async getConversation(id) {
-      return getOrThrow(conversationSchema, "Conversation", docRef(conversations, "Conversation", id));
+      return getById(kinds.conversation, id);
     },
 
     async updateConversation(id, patch) {
-      return db.runTransaction(async (tx) => {
-        const conversation = applyConversationPatch(await getOrThrow(conversationSchema, "Conversation", docRef(conversations, "Conversation", id), tx), patch, now());
-        tx.set(conversations.doc(id), conversation);
-        return conversation;
-      });
+      return patchRecord(kinds.conversation, id, (conversation) => applyConversationPatch(conversation, patch, now()));
     },
 
     async deleteConversation(id) {
@@ -356,7 +369,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       return db.runTransaction(
         async (tx) => {
           const conversationRef = conversations.doc(data.conversationId);
-          const conversation = await getOrThrow(conversationSchema, "Conversation", conversationRef, tx);
+          const conversation = await getOrThrow(kinds.conversation, conversationRef, tx);
           if (data.clientMessageId !== undefined) {
             const earlier = (await messageByClientId(conversation.id, data.clientMessageId, tx)).docs[0];
             if (earlier) return { message: decodeMessage(earlier.data()), created: false };
@@ -374,19 +387,11 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getMessage(id) {
-      const snapshot = await docRef(messages, "Message", id).get();
-      if (!snapshot.exists) throw notFound("Message", id);
-      return decodeMessage(snapshot.data());
+      return getById(kinds.message, id);
     },
 
     async updateMessage(id, patch) {
-      return db.runTransaction(async (tx) => {
-        const snapshot = await tx.get(docRef(messages, "Message", id));
-        if (!snapshot.exists) throw notFound("Message", id);
-        const message = applyMessagePatch(decodeMessage(snapshot.data()), patch, now());
-        tx.set(messages.doc(id), encodeMessage(message));
-        return message;
-      });
+      return patchRecord(kinds.message, id, (message) => applyMessagePatch(message, patch, now()));
     },
 
     async findMessageByClientMessageId(conversationId, clientMessageId) {
@@ -412,15 +417,11 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async getRun(id) {
-      return getOrThrow(runSchema, "Run", docRef(runs, "Run", id));
+      return getById(kinds.run, id);
     },
 
     async updateRun(id, patch) {
-      return db.runTransaction(async (tx) => {
-        const run = applyRunPatch(await getOrThrow(runSchema, "Run", docRef(runs, "Run", id), tx), patch, now());
-        tx.set(runs.doc(id), withoutUndefined(run));
-        return run;
-      });
+      return patchRecord(kinds.run, id, (run) => applyRunPatch(run, patch, now()));
     },
 
     async listRunsByConversation(conversationId, listOptions) {
@@ -438,7 +439,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     async addAgentVersion(input) {
       const agentVersion = buildAgentVersion(input, now());
       return db.runTransaction(async (tx) => {
-        await getOrThrow(agentSchema, "Agent", agents.doc(agentVersion.agentId), tx);
+        await getOrThrow(kinds.agent, agents.doc(agentVersion.agentId), tx);
         const ref = versionsOf(agentVersion.agentId).doc(String(agentVersion.version));
         if ((await tx.get(ref)).exists) throw duplicateAgentVersion(agentVersion.agentId, agentVersion.version);
         tx.create(ref, agentVersion);
@@ -466,7 +467,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
         // create() is what makes the claim exclusive: a second claimer finds the document there.
         return await db.runTransaction(
           async (tx) => {
-            await getOrThrow(agentSchema, "Agent", docRef(agents, "Agent", fire.agentId), tx);
+            await getById(kinds.agent, fire.agentId, tx);
             if ((await tx.get(ref)).exists) return null;
             tx.create(ref, withoutUndefined(fire));
             return fire;
@@ -480,12 +481,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     },
 
     async updateScheduleFire(id, patch) {
-      return db.runTransaction(async (tx) => {
-        const ref = docRef(scheduleFires, "Schedule fire", id);
-        const fire = applyScheduleFirePatch(await getOrThrow(scheduleFireSchema, "Schedule fire", ref, tx), patch, now());
-        tx.set(ref, withoutUndefined(fire));
-        return fire;
-      });
+      return patchRecord(kinds.scheduleFire, id, (fire) => applyScheduleFirePatch(fire, patch, now()));
     },
 
     async latestScheduleFire(agentId, scheduleId) {
@@ -545,6 +541,23 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 function firebaseApp(projectId: string | undefined): App {
   const name = `platform-store:${projectId ?? "default"}`;
   return getApps().find((app) => app.name === name) ?? initializeApp(projectId ? { projectId } : {}, name);
+}
+
+/** One kind of record kept by id: where it lives, how not_found names it, and how it is stored. */
+interface RecordKind<T> {
+  collection: CollectionReference;
+  what: string;
+  decode: (data: DocumentData | undefined) => T;
+  encode: (record: T) => DocumentData;
+}
+
+function recordKind<T extends object>(
+  collection: CollectionReference,
+  what: string,
+  decode: (data: DocumentData | undefined) => T,
+  encode: (record: T) => DocumentData = withoutUndefined,
+): RecordKind<T> {
+  return { collection, what, decode, encode };
 }
 
 function isRecordId(id: string): boolean {

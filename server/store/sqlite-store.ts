@@ -317,6 +317,14 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
   const replace = <T extends object>(table: Table<T>, record: T): void => {
     sql(table.replaceByIdSql()).run(table.toRow(record));
   };
+  /** Get → record rule → write, in one write transaction; a rule that returns the record unchanged writes nothing. */
+  const patchRecord = <T extends object>(table: Table<T>, what: string, id: string, change: (current: T) => T): T =>
+    write(() => {
+      const current = byId(table, what, id);
+      const next = change(current);
+      if (next !== current) replace(table, next);
+      return next;
+    });
   const assertEmailFree = (email: string | undefined, exceptUserId?: string): void => {
     if (!email) return;
     const holder = one(users, "email = ?", email);
@@ -353,10 +361,9 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateUser(id, patch) {
-      return write(() => {
-        const user = applyUserPatch(byId(users, "User", id), patch);
+      return patchRecord(users, "User", id, (current) => {
+        const user = applyUserPatch(current, patch);
         assertEmailFree(user.email, id);
-        replace(users, user);
         return user;
       });
     },
@@ -410,12 +417,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateAgent(id, patch, expectedVersion) {
-      return write(() => {
-        const current = byId(agents, "Agent", id);
-        const next = applyAgentPatch(current, patch, expectedVersion, now());
-        if (next !== current) replace(agents, next);
-        return next;
-      });
+      return patchRecord(agents, "Agent", id, (agent) => applyAgentPatch(agent, patch, expectedVersion, now()));
     },
 
     async deleteAgent(id) {
@@ -453,11 +455,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateConversation(id, patch) {
-      return write(() => {
-        const conversation = applyConversationPatch(byId(conversations, "Conversation", id), patch, now());
-        replace(conversations, conversation);
-        return conversation;
-      });
+      return patchRecord(conversations, "Conversation", id, (conversation) => applyConversationPatch(conversation, patch, now()));
     },
 
     async deleteConversation(id) {
@@ -493,11 +491,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateMessage(id, patch) {
-      return write(() => {
-        const message = applyMessagePatch(byId(messages, "Message", id), patch, now());
-        replace(messages, message);
-        return message;
-      });
+      return patchRecord(messages, "Message", id, (message) => applyMessagePatch(message, patch, now()));
     },
 
     async findMessageByClientMessageId(conversationId, clientMessageId) {
@@ -520,11 +514,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateRun(id, patch) {
-      return write(() => {
-        const run = applyRunPatch(byId(runs, "Run", id), patch, now());
-        replace(runs, run);
-        return run;
-      });
+      return patchRecord(runs, "Run", id, (run) => applyRunPatch(run, patch, now()));
     },
 
     async listRunsByConversation(conversationId, listOptions) {
@@ -572,11 +562,7 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
     },
 
     async updateScheduleFire(id, patch) {
-      return write(() => {
-        const fire = applyScheduleFirePatch(byId(scheduleFires, "Schedule fire", id), patch, now());
-        replace(scheduleFires, fire);
-        return fire;
-      });
+      return patchRecord(scheduleFires, "Schedule fire", id, (fire) => applyScheduleFirePatch(fire, patch, now()));
     },
 
     async latestScheduleFire(agentId, scheduleId) {
