@@ -1,0 +1,51 @@
+import { Redis } from "ioredis";
+import type { HealthCheck } from "../http/health";
+import { logger } from "../logger";
+
+/**
+ * One connection to Redis, with what an operator needs when it goes away: one clear line when it
+ * is lost and one when it is back (not one per retry), and commands that fail fast while it is
+ * down instead of queueing without end (the store stays the record; Redis holds what is live).
+ */
+export function connectRedis(url: string, name: string): Redis {
+  const redis = new Redis(url, {
+    connectionName: `agentdesk:${name}`,
+    // Commands issued while disconnected wait for one reconnect attempt, then fail.
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    lazyConnect: false,
+  });
+  let down = false;
+  redis.on("error", (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.error({ err: error, redis: redactedRedisUrl(url), connection: name }, "Redis is unreachable: live state is not shared until it is back (runs go on and are stored)");
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info({ redis: redactedRedisUrl(url), connection: name }, "Redis is reachable again");
+  });
+  return redis;
+}
+
+/** The URL without its password, for logs and /health. */
+export function redactedRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "redis://(unparseable)";
+  }
+}
+
+export function redisCheck(redis: Redis, url: string): HealthCheck {
+  return async () => {
+    if (redis.status !== "ready") throw new Error(`Redis at ${redactedRedisUrl(url)} is ${redis.status}: replicas cannot share rooms, run events and limits`);
+    const started = performance.now();
+    await redis.ping();
+    return { detail: `${redactedRedisUrl(url)} answered in ${Math.round(performance.now() - started)} ms` };
+  };
+}
