@@ -85,6 +85,8 @@ export function titleFromPrompt(prompt: string): string {
  */
 export class ConversationService {
   private readonly activeRuns = new Map<string, ActiveRun>();
+  /** Each conversation's last publish, which the next one waits for. */
+  private readonly publishing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: ConversationServiceOptions) {}
 
@@ -118,7 +120,7 @@ export class ConversationService {
       throw new AppError("conflict", "The agent is still answering in this conversation. Press Stop first, then delete it.");
     }
     await this.options.store.deleteConversation(conversationId);
-    this.options.eventLog.forget(conversationId);
+    await this.options.eventLog.forget(conversationId);
   }
 
   private agentForOwner(user: ActingUser, agentId: string): Promise<Agent> {
@@ -133,10 +135,10 @@ export class ConversationService {
    * Where a client that just loaded the stored messages should start following: just before the
    * run in progress (its events rebuild the partial reply exactly), or after the last event.
    */
-  resumePoint(conversationId: string): { activeRunId: string | null; resumeAfterSeq: number } {
+  async resumePoint(conversationId: string): Promise<{ activeRunId: string | null; resumeAfterSeq: number }> {
     const active = this.activeRuns.get(conversationId);
     if (active?.run && active.startSeq >= 0) return { activeRunId: active.run.id, resumeAfterSeq: active.startSeq - 1 };
-    return { activeRunId: null, resumeAfterSeq: this.options.eventLog.lastSeq(conversationId) };
+    return { activeRunId: null, resumeAfterSeq: await this.options.eventLog.lastSeq(conversationId) };
   }
 
   async sendMessage(
@@ -157,7 +159,7 @@ export class ConversationService {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
 
-    this.options.limits?.admitMessage(user.userId, input.text);
+    await this.options.limits?.admitMessage(user.userId, input.text);
     return this.startRun(conversation, agent, { prompt: input.text, clientMessageId: input.clientMessageId, trigger: "chat" });
   }
 
@@ -170,11 +172,11 @@ export class ConversationService {
     if (this.activeRuns.has(conversation.id)) {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
-    this.options.limits?.beginRun(conversation.ownerId, conversation.id);
     // Reserve the conversation before the first await that could let a second send slip in.
     const pending: ActiveRun = { startSeq: -1, assistantMessageId: "", writes: Promise.resolve(), done: Promise.resolve() };
     this.activeRuns.set(conversation.id, pending);
     try {
+      await this.options.limits?.beginRun(conversation.ownerId, conversation.id);
       const { message: userMessage } = await store.appendMessage({
         conversationId: conversation.id,
         role: "user",
@@ -201,7 +203,7 @@ export class ConversationService {
       pending.run = run;
       pending.assistantMessageId = assistantMessage.id;
 
-      const started = this.publish(conversation.id, run.id, {
+      const started = await this.publish(conversation.id, run.id, {
         type: "run_started",
         prompt: start.prompt,
         clientMessageId: start.clientMessageId,
@@ -215,7 +217,7 @@ export class ConversationService {
       return { runId: run.id, firstSeq: started.seq, duplicate: false };
     } catch (error) {
       this.activeRuns.delete(conversation.id);
-      this.options.limits?.endRun(conversation.id);
+      this.endRunLimit(conversation);
       throw error;
     }
   }
@@ -256,9 +258,9 @@ export class ConversationService {
   async follow(user: ActingUser, conversationId: string, afterSeq: number, deliver: (envelope: RunEventEnvelope) => void): Promise<FollowAckData> {
     const conversation = await this.conversationForOwner(user, conversationId);
     if (!this.activeRuns.has(conversationId)) void this.prewarm(conversation);
-    const missed = this.options.eventLog.since(conversationId, afterSeq);
+    const missed = await this.options.eventLog.since(conversationId, afterSeq);
     for (const envelope of missed) deliver(envelope);
-    return { activeRunId: this.activeRunId(conversationId), replayed: missed.length, lastSeq: this.options.eventLog.lastSeq(conversationId) };
+    return { activeRunId: this.activeRunId(conversationId), replayed: missed.length, lastSeq: await this.options.eventLog.lastSeq(conversationId) };
   }
 
   async listMessages(user: ActingUser, conversationId: string, page: { afterSeq?: number; limit?: number } = {}): Promise<Message[]> {
@@ -289,10 +291,35 @@ export class ConversationService {
     }
   }
 
-  private publish(conversationId: string, runId: string, event: RunEventEnvelope["event"]): RunEventEnvelope {
-    const envelope = this.options.eventLog.append(conversationId, runId, event);
-    this.options.publish(envelope);
-    return envelope;
+  /**
+   * Numbers the event in the log, then delivers it. Events of one conversation go out one after
+   * another in the order they happened, although each append may wait on Redis.
+   */
+  private publish(conversationId: string, runId: string, event: RunEventEnvelope["event"]): Promise<RunEventEnvelope> {
+    const previous = this.publishing.get(conversationId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const envelope = await this.options.eventLog.append(conversationId, runId, event);
+      this.options.publish(envelope);
+      return envelope;
+    });
+    // The chain goes on after a failed append; the failure is the caller's to see.
+    const settled = next.catch((error: unknown) => logger.warn({ err: error, conversationId, event: event.type }, "could not publish a run event"));
+    this.publishing.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.publishing.get(conversationId) === settled) this.publishing.delete(conversationId);
+    });
+    return next;
+  }
+
+  /** Publishes from a callback that cannot wait: a failure is logged by publish(). */
+  private publishLater(conversationId: string, runId: string, event: RunEventEnvelope["event"]): void {
+    this.publish(conversationId, runId, event).catch(() => undefined);
+  }
+
+  private endRunLimit(conversation: Conversation): void {
+    void Promise.resolve(this.options.limits?.endRun(conversation.ownerId, conversation.id)).catch((error: unknown) =>
+      logger.warn({ err: error, conversationId: conversation.id }, "could not release the run's place in the runs-at-once limit"),
+    );
   }
 
   private async runTurn(active: ActiveRun, run: Run, agent: Agent, conversation: Conversation, prompt: string): Promise<void> {
@@ -322,16 +349,16 @@ export class ConversationService {
         },
         (event) => {
           reply = applyAgentEvent(reply, event);
-          this.publish(conversation.id, run.id, event);
+          this.publishLater(conversation.id, run.id, event);
           if (endsStep(event)) void save();
         },
-        (event) => this.publish(conversation.id, run.id, event),
+        (event) => this.publishLater(conversation.id, run.id, event),
       );
       failure = outcome.error;
     } catch (error) {
       failure = error instanceof AppError ? { code: error.code, message: error.message } : { code: "internal", message: "The agent stopped unexpectedly." };
       logger.error({ err: error, runId: run.id }, "agent turn failed");
-      if (!reply.error) this.publish(conversation.id, run.id, { type: "error", ...failure });
+      if (!reply.error) this.publishLater(conversation.id, run.id, { type: "error", ...failure });
     }
 
     const status = outcome?.status === "completed" ? "complete" : outcome?.status === "interrupted" ? "interrupted" : "failed";
@@ -356,14 +383,14 @@ export class ConversationService {
       .updateConversation(conversation.id, { status: status === "failed" ? "error" : "idle" })
       .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
     this.activeRuns.delete(conversation.id);
-    this.options.limits?.endRun(conversation.id);
+    this.endRunLimit(conversation);
     countRunFinished(run.trigger, status, outcome?.timings);
-    this.publish(conversation.id, run.id, {
+    await this.publish(conversation.id, run.id, {
       type: "run_finished",
       status,
       ...(images.length > 0 ? { images } : {}),
       ...(status === "failed" && error ? { error } : {}),
-    });
+    }).catch(() => undefined);
     if (this.options.onRunFinished) {
       const finishedRun = await store.getRun(run.id).catch(() => run);
       const outputText = reply.blocks

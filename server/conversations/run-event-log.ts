@@ -3,15 +3,18 @@ import type { RunEventEnvelope } from "../../lib/socket-events";
 /**
  * Keeps each conversation's recent run events with a sequence number, so a client that lost its
  * connection (or a second tab, or a reload) asks for "everything after N" and gets each missed
- * event exactly once. In-memory for one server; the interface is what a Redis stream would offer
- * when several servers share conversations.
+ * event exactly once. In memory for one server; in a Redis stream per conversation when several
+ * servers share conversations (server/cluster/redis-run-event-log.ts), so a client replays from
+ * whichever server it reaches. Appends for one conversation come from the one server running it,
+ * in order: each resolves with the sequence number it was given.
  */
 export interface RunEventLog {
-  append(conversationId: string, runId: string, event: RunEventEnvelope["event"]): RunEventEnvelope;
+  append(conversationId: string, runId: string, event: RunEventEnvelope["event"]): Promise<RunEventEnvelope>;
   /** Events after `afterSeq`, oldest first. */
-  since(conversationId: string, afterSeq: number): RunEventEnvelope[];
-  lastSeq(conversationId: string): number;
-  forget(conversationId: string): void;
+  since(conversationId: string, afterSeq: number): Promise<RunEventEnvelope[]>;
+  /** The last sequence number given in this conversation, -1 before the first. */
+  lastSeq(conversationId: string): Promise<number>;
+  forget(conversationId: string): Promise<void>;
 }
 
 interface ConversationLog {
@@ -33,7 +36,7 @@ export function createInMemoryRunEventLog(options: { maxEventsPerConversation?: 
   };
 
   return {
-    append(conversationId, runId, event) {
+    async append(conversationId, runId, event) {
       const log = logFor(conversationId);
       const envelope: RunEventEnvelope = { conversationId, runId, seq: log.nextSeq++, at: new Date().toISOString(), event };
       log.events.push(envelope);
@@ -41,16 +44,16 @@ export function createInMemoryRunEventLog(options: { maxEventsPerConversation?: 
       if (log.events.length > maxEvents) log.events.splice(0, log.events.length - maxEvents);
       return envelope;
     },
-    since(conversationId, afterSeq) {
+    async since(conversationId, afterSeq) {
       const log = logs.get(conversationId);
       if (!log) return [];
       return log.events.filter((envelope) => envelope.seq > afterSeq);
     },
-    lastSeq(conversationId) {
+    async lastSeq(conversationId) {
       const log = logs.get(conversationId);
       return log ? log.nextSeq - 1 : -1;
     },
-    forget(conversationId) {
+    async forget(conversationId) {
       logs.delete(conversationId);
     },
   };

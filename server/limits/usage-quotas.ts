@@ -24,14 +24,17 @@ export function assertMessageSize(text: string, maxChars: number): void {
   );
 }
 
-/** What a conversation checks before a message is stored and before a run begins. */
+/**
+ * What a conversation checks before a message is stored and before a run begins. Counted per
+ * person: in this process by default, in Redis when several servers share the people.
+ */
 export interface ConversationLimits {
   /** Message size and messages per minute; throws payload_too_large or rate_limited. */
-  admitMessage(userId: string, text: string): void;
+  admitMessage(userId: string, text: string): Promise<void>;
   /** Reserves one of the user's concurrent runs for this conversation; throws quota_exceeded. */
-  beginRun(userId: string, conversationId: string): void;
+  beginRun(userId: string, conversationId: string): Promise<void>;
   /** Frees the conversation's run (calling it when none is held is harmless). */
-  endRun(conversationId: string): void;
+  endRun(userId: string, conversationId: string): Promise<void>;
 }
 
 export function createConversationLimits(
@@ -42,7 +45,7 @@ export function createConversationLimits(
   const runOwners = new Map<string, string>();
   const runsOf = (userId: string) => [...runOwners.values()].filter((owner) => owner === userId).length;
   return {
-    admitMessage(userId, text) {
+    async admitMessage(userId, text) {
       assertMessageSize(text, config.MAX_MESSAGE_CHARS);
       const decision = messages.take(userId);
       if (decision.allowed) return;
@@ -52,7 +55,7 @@ export function createConversationLimits(
         `You've sent ${config.MESSAGES_PER_MINUTE} messages in the last minute, the most allowed (MESSAGES_PER_MINUTE). Try again in ${waitSentence(decision.retryAfterMs)}.`,
       );
     },
-    beginRun(userId, conversationId) {
+    async beginRun(userId, conversationId) {
       if (runOwners.has(conversationId)) return;
       if (runsOf(userId) >= config.MAX_CONCURRENT_RUNS_PER_USER) {
         countLimitRefusal("concurrent_runs");
@@ -63,7 +66,7 @@ export function createConversationLimits(
       }
       runOwners.set(conversationId, userId);
     },
-    endRun(conversationId) {
+    async endRun(_userId, conversationId) {
       runOwners.delete(conversationId);
     },
   };

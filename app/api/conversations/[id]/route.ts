@@ -10,7 +10,7 @@ export const GET = jsonRoute(async (request: Request, { params }: Context) => {
   const { id } = await params;
   const { conversations } = getPlatformServices();
   const conversation = await conversations.conversationForOwner(user, id);
-  return { conversation, ...conversations.resumePoint(id) };
+  return { conversation, ...(await conversations.resumePoint(id)) };
 });
 
 export const PATCH = jsonRoute(async (request: Request, { params }: Context) => {
