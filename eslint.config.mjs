@@ -12,6 +12,22 @@ const config = [
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // Import floors: lib/ is the shared ground floor, components/ sit under the pages, stores/ hold
+    // browser state under the components. Checked on resolved paths, so "@/…" and "../…" alike.
+    rules: {
+      "import/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            { target: "./lib", from: ["./stores", "./components", "./app", "./server"], message: "lib/ is shared by the server and the browser: it imports only lib/ and packages." },
+            { target: "./components", from: "./app", message: "Pass what a component needs from app/ (server actions included) down as props." },
+            { target: "./stores", from: ["./components", "./app"], message: "Stores hold browser state; components read them, not the other way round." },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default config;

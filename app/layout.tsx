@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { signOutOfAgentDesk } from "@/app/(auth)/actions";
 import { auth } from "@/app/(auth)/auth";
 import { AppShell } from "@/components/app-shell";
 import { configuredSignInProviders } from "@/server/auth/auth-options";
@@ -26,7 +27,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
       <body>
-        <AppShell offlineDemoModel={offlineDemoModel} person={person} canKeepGuestWork={configuredSignInProviders().google}>{children}</AppShell>
+        <AppShell offlineDemoModel={offlineDemoModel} person={person} canKeepGuestWork={configuredSignInProviders().google} signOutAction={signOutOfAgentDesk}>
+          {children}
+        </AppShell>
       </body>
     </html>
   );

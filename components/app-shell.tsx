@@ -4,19 +4,21 @@ import { ConnectionStatus } from "./connection-status";
 import { NotificationBellLoader } from "./notifications/notification-bell-loader";
 import { OfflineDemoBanner } from "./offline-demo-banner";
 import { ThemeToggle } from "./theme-toggle";
-import { UserMenu, type SignedInPerson } from "./user-menu";
+import { UserMenu, type SignedInPerson, type UserMenuProps } from "./user-menu";
 
 export function AppShell({
   children,
   offlineDemoModel,
   person,
   canKeepGuestWork = false,
+  signOutAction,
 }: {
   children: ReactNode;
   offlineDemoModel: boolean;
   /** Absent while signed out (the sign-in page): the socket would only be refused then. */
   person?: SignedInPerson;
   canKeepGuestWork?: boolean;
+  signOutAction: UserMenuProps["signOutAction"];
 }) {
   return (
     <div className="flex min-h-screen flex-col">
@@ -33,7 +35,7 @@ export function AppShell({
             {person ? <ConnectionStatus /> : null}
             <ThemeToggle />
             {person ? <NotificationBellLoader /> : null}
-            {person ? <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} /> : null}
+            {person ? <UserMenu person={person} canKeepGuestWork={canKeepGuestWork} signOutAction={signOutAction} /> : null}
           </div>
         </div>
       </header>

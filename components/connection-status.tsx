@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect } from "react";
-import { loadPlatformSocket } from "@/lib/socket-client";
 import { useConnectionStore, type ConnectionStatus as Status } from "@/stores/connection-store";
+import { loadPlatformSocket } from "@/stores/platform-socket";
 
 const labels: Record<Status, string> = {
   connecting: "Connecting",

@@ -2,7 +2,6 @@
 
 import Link from "next/link";
 import { useTransition } from "react";
-import { signOutOfAgentDesk } from "@/app/(auth)/actions";
 
 export interface SignedInPerson {
   name: string;
@@ -10,13 +9,20 @@ export interface SignedInPerson {
   type: "guest" | "google";
 }
 
+export interface UserMenuProps {
+  person: SignedInPerson;
+  canKeepGuestWork: boolean;
+  /** The sign-out server action, passed down from the root layout: components don't import app/. */
+  signOutAction: () => Promise<void>;
+}
+
 /** The header's account menu: who is signed in, keeping a guest's work, and signing out. */
-export function UserMenu({ person, canKeepGuestWork }: { person: SignedInPerson; canKeepGuestWork: boolean }) {
+export function UserMenu({ person, canKeepGuestWork, signOutAction }: UserMenuProps) {
   const isGuest = person.type === "guest";
   const [signingOut, startSignOut] = useTransition();
   const signOut = () =>
     startSignOut(async () => {
-      await signOutOfAgentDesk();
+      await signOutAction();
       // A full load, not a client navigation: it also closes this tab's socket, which would
       // otherwise stay connected as the person who just left.
       // eslint-disable-next-line @next/next/no-location-assign-relative-destination

@@ -1,7 +1,7 @@
 /**
  * One error type for the whole platform. A code names what went wrong; the same code maps to an
  * HTTP status for REST and travels as-is in socket acknowledgements, and the UI turns it into a
- * sentence the person can act on (see errorMessageFor).
+ * sentence the person can act on (errorMessageFor, in error-messages.ts).
  */
 export const errorCodes = {
   bad_request: 400,
@@ -68,8 +68,6 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   }
   return { code: "internal", message: "Something went wrong on our side. Please try again in a moment." };
 }
-
-export { errorMessageFor } from "./error-messages";
 
 export function httpStatusOf(code: string): number {
   return (errorCodes as Record<string, number>)[code] ?? 500;

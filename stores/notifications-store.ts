@@ -3,8 +3,8 @@ import { apiFetch, asErrorPayload } from "../lib/api-client";
 import { errorMessageFor } from "../lib/error-messages";
 import { fetchNotifications, markNotificationsRead } from "../lib/notification-api";
 import type { Conversation, Notification } from "../lib/records";
-import { loadPlatformSocket } from "../lib/socket-client";
 import { useChatStore } from "./chat-store";
+import { loadPlatformSocket } from "./platform-socket";
 
 /** How many notifications the bell keeps in its list; older ones stay on the server. */
 const keptNotifications = 50;

@@ -1,6 +1,20 @@
 "use client";
 
-import type { CsvTable as CsvTableData } from "./parse-csv";
+import { useMemo } from "react";
+import { parseCsv, type CsvTable as CsvTableData } from "./parse-csv";
+
+export interface CsvPreviewProps {
+  /** The start of the file, as the preview endpoint sent it. */
+  text: string;
+  delimiter?: string;
+  textWasCut: boolean;
+}
+
+/** Parses the start of a CSV file and shows it. File previews load this lazily: papaparse comes with it. */
+export function CsvPreview({ text, delimiter, textWasCut }: CsvPreviewProps) {
+  const table = useMemo(() => parseCsv(text, { maxRows: 200, delimiter, textWasCut }), [text, delimiter, textWasCut]);
+  return <CsvTable table={table} />;
+}
 
 /** The first rows of a CSV as a scrollable table with a sticky header row. */
 export function CsvTable({ table }: { table: CsvTableData }) {

@@ -1,13 +1,14 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
 import { fetchFileText, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry, type FileTextPreview } from "@/lib/file-api";
 import { HighlightedCode } from "@/components/chat/lazy-highlighted-code";
-import { CsvTable } from "./csv-table";
-import { parseCsv } from "./parse-csv";
+
+// The CSV parser (papaparse) loads with the first CSV opened, not with the files panel.
+const CsvPreview = lazy(() => import("./csv-table").then((module) => ({ default: module.CsvPreview })));
 
 // Highlighting is quadratic-ish on huge inputs; beyond this a plain <pre> keeps the page responsive.
 const MAX_HIGHLIGHTED_CHARACTERS = 100_000;
@@ -97,12 +98,11 @@ export function FilePreview({ agentId, file }: FilePreviewProps) {
 
   const preview = text.preview;
   if (kind === "csv") {
-    const table = parseCsv(preview.text, {
-      maxRows: 200,
-      delimiter: file.name.toLowerCase().endsWith(".tsv") ? "\t" : undefined,
-      textWasCut: preview.truncated,
-    });
-    return <CsvTable table={table} />;
+    return (
+      <Suspense fallback={<Notice>Loading preview…</Notice>}>
+        <CsvPreview text={preview.text} delimiter={file.name.toLowerCase().endsWith(".tsv") ? "\t" : undefined} textWasCut={preview.truncated} />
+      </Suspense>
+    );
   }
   if (preview.text.includes("\u0000")) return <Notice>This file holds binary data, not text. Download it to open it.</Notice>;
   return (

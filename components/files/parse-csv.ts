@@ -1,3 +1,5 @@
+import Papa from "papaparse";
+
 export interface CsvTable {
   /** The first row, used as column titles. */
   header: string[];
@@ -24,9 +26,11 @@ export function detectDelimiter(text: string): string {
   return best;
 }
 
+const isBlankRecord = (record: string[]) => record.length === 1 && record[0] === "";
+
 /**
- * RFC 4180 parsing (quoted fields, doubled quotes, line breaks inside quotes, CRLF or LF) of at
- * most `maxRows` data rows. `textWasCut`: the text is only the start of the file, so its last
+ * RFC 4180 parsing by papaparse (quoted fields, doubled quotes, line breaks inside quotes, CRLF or
+ * LF) of at most `maxRows` data rows. `textWasCut`: the text is only the start of the file, so its last
  * line may be incomplete and is dropped.
  */
 export function parseCsv(text: string, options: { maxRows?: number; delimiter?: string; textWasCut?: boolean } = {}): CsvTable {
@@ -34,52 +38,28 @@ export function parseCsv(text: string, options: { maxRows?: number; delimiter?: 
   const source = text.startsWith("\ufeff") ? text.slice(1) : text;
   const delimiter = options.delimiter ?? detectDelimiter(source);
   const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  let index = 0;
   let stoppedEarly = false;
+  // Papa's skipEmptyLines is left off: the empty record after a final line break is what tells a
+  // finished last line from one that was cut off.
+  let lastRecordBlank = true;
 
-  const endRecord = () => {
-    record.push(field);
-    field = "";
-    // Blank lines are skipped, as spreadsheets do.
-    if (!(record.length === 1 && record[0] === "")) records.push(record);
-    record = [];
-  };
-
-  while (index < source.length) {
-    const character = source[index]!;
-    if (quoted) {
-      if (character === '"') {
-        if (source[index + 1] === '"') {
-          field += '"';
-          index += 1;
-        } else quoted = false;
-      } else field += character;
-    } else if (character === '"' && field === "") quoted = true;
-    else if (character === delimiter) {
-      record.push(field);
-      field = "";
-    } else if (character === "\n" || character === "\r") {
-      if (character === "\r" && source[index + 1] === "\n") index += 1;
-      endRecord();
-      // The header plus maxRows rows: stop, and say whether anything but blank lines follows.
+  Papa.parse<string[]>(source, {
+    delimiter,
+    step: ({ data: record }, parser) => {
+      lastRecordBlank = isBlankRecord(record);
+      // Blank lines are skipped, as spreadsheets do.
+      if (lastRecordBlank) return;
+      // The header plus maxRows rows are kept; one more says there are more.
       if (records.length > maxRows) {
-        stoppedEarly = source.slice(index + 1).trim() !== "";
-        break;
+        stoppedEarly = true;
+        parser.abort();
+        return;
       }
-    } else field += character;
-    index += 1;
-  }
-  const endedMidRecord = index >= source.length && (field !== "" || record.length > 0 || quoted);
-  if (endedMidRecord && !options.textWasCut) endRecord();
+      records.push(record);
+    },
+  });
+  if (options.textWasCut && !stoppedEarly && !lastRecordBlank) records.pop();
 
   const [header = [], ...rows] = records;
-  return {
-    header,
-    rows: rows.slice(0, maxRows),
-    delimiter,
-    moreRows: stoppedEarly || Boolean(options.textWasCut),
-  };
+  return { header, rows, delimiter, moreRows: stoppedEarly || Boolean(options.textWasCut) };
 }

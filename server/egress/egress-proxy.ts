@@ -1,3 +1,10 @@
+// Hand-written rather than an off-the-shelf proxy (squid, tinyproxy, http-proxy) because each rule
+// needs this proxy's own view of the request: it refuses hosts off EGRESS_ALLOWLIST without even a
+// DNS query; it resolves allowed names itself and connects to the very address it checked, refusing
+// private, loopback and metadata addresses unless the host is listed by name (so `*` or DNS
+// rebinding can't reach them); it never reaches the platform's own ports on this machine, its own
+// included; and its model route swaps the workspace's placeholder for the real API key, so
+// containers never hold the key. The rules themselves are pure functions in egress-rules.ts.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import http from "node:http";

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import pRetry from "p-retry";
 
 import { AppError } from "../../lib/errors";
 import { logger } from "../logger";
@@ -37,24 +37,35 @@ export const defaultRetryPolicy: RetryPolicy = { attempts: 4, baseDelayMs: 200, 
  * throws `workspace_unavailable` with a sentence that names the operation; other errors pass through.
  */
 export async function withDockerRetry<T>(operation: string, call: () => Promise<T>, policy: RetryPolicy = defaultRetryPolicy): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      // 3xx/4xx are answers ("already stopped", "no such container"); a failing engine is anything else.
-      if ((dockerStatusCode(error) ?? 500) >= 500) countDockerError(operation);
-      if (!isTransientDockerError(error)) throw error;
-      if (attempt >= policy.attempts) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new AppError(
-          "workspace_unavailable",
-          `The container engine did not answer while trying to ${operation} (${attempt} attempts): ${reason.trim()}`,
-          { cause: error },
-        );
-      }
-      const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      logger.warn({ operation, attempt, delay, err: error }, "transient Docker error, retrying");
-      await sleep(delay);
-    }
+  let attempts = 0;
+  try {
+    return await pRetry(
+      (attempt) => {
+        attempts = attempt;
+        return call();
+      },
+      {
+        retries: Math.max(0, policy.attempts - 1),
+        minTimeout: policy.baseDelayMs,
+        maxTimeout: policy.maxDelayMs,
+        factor: 2,
+        onFailedAttempt: ({ error }) => {
+          // 3xx/4xx are answers ("already stopped", "no such container"); a failing engine is anything else.
+          if ((dockerStatusCode(error) ?? 500) >= 500) countDockerError(operation);
+        },
+        // Only asked while attempts remain.
+        shouldRetry: ({ error, attemptNumber, retryDelay }) => {
+          if (!isTransientDockerError(error)) return false;
+          logger.warn({ operation, attempt: attemptNumber, delay: retryDelay, err: error }, "transient Docker error, retrying");
+          return true;
+        },
+      },
+    );
+  } catch (error) {
+    if (!isTransientDockerError(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new AppError("workspace_unavailable", `The container engine did not answer while trying to ${operation} (${attempts} attempts): ${reason.trim()}`, {
+      cause: error,
+    });
   }
 }

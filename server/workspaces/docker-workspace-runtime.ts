@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { PassThrough } from "node:stream";
+import { Mutex } from "async-mutex";
 import type Docker from "dockerode";
 
 import { AppError } from "../../lib/errors";
@@ -78,7 +79,7 @@ const MAX_EXEC_OUTPUT_BYTES = 1_000_000;
 export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   private readonly options: DockerWorkspaceOptions;
   /** Lifecycle operations for one user run one after another (ensure, stop, remove, delete). */
-  private readonly userQueues = new Map<string, Promise<unknown>>();
+  private readonly userLocks = new Map<string, Mutex>();
   /** Concurrent ensureWorkspace calls for one user share one attempt. */
   private readonly pendingEnsures = new Map<string, Promise<WorkspaceHandle>>();
 
@@ -431,14 +432,12 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   private serialize<T>(userId: string, operation: () => Promise<T>): Promise<T> {
-    const previous = this.userQueues.get(userId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(operation);
-    const settled = next.catch(() => undefined);
-    this.userQueues.set(userId, settled);
-    void settled.then(() => {
-      if (this.userQueues.get(userId) === settled) this.userQueues.delete(userId);
+    const lock = this.userLocks.get(userId) ?? new Mutex();
+    this.userLocks.set(userId, lock);
+    return lock.runExclusive(operation).finally(() => {
+      // Nobody holds or waits for it any more: drop it, so the map holds only busy users.
+      if (!lock.isLocked() && this.userLocks.get(userId) === lock) this.userLocks.delete(userId);
     });
-    return next;
   }
 }
 

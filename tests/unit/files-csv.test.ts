@@ -50,6 +50,20 @@ describe("CSV preview parsing", () => {
     expect(table.moreRows).toBe(true);
   });
 
+  it("keeps the last line of a cut preview that ends on a line break, and drops one cut inside quotes", () => {
+    expect(parseCsv("a,b\n1,2\n3,4\n", { textWasCut: true }).rows).toEqual([
+      ["1", "2"],
+      ["3", "4"],
+    ]);
+    expect(parseCsv('a,b\n1,2\n3,"note\nwith a break', { textWasCut: true }).rows).toEqual([["1", "2"]]);
+  });
+
+  it("does not count blank lines towards the row limit", () => {
+    const table = parseCsv("n\n1\n\n\n2\n3\n", { maxRows: 2 });
+    expect(table.rows).toEqual([["1"], ["2"]]);
+    expect(table.moreRows).toBe(true);
+  });
+
   it("copes with an empty file and an unterminated quote", () => {
     expect(parseCsv("")).toMatchObject({ header: [], rows: [] });
     expect(parseCsv('a\n"never closed').rows).toEqual([["never closed"]]);

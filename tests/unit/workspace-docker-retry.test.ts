@@ -4,7 +4,8 @@ import { AppError } from "../../lib/errors";
 import { isTransientDockerError, withDockerRetry } from "../../server/workspaces/docker-retry";
 
 // The retry warnings are expected here; keep the test output readable.
-vi.mock("../../server/logger", () => ({ logger: { warn: () => undefined, debug: () => undefined } }));
+const warn = vi.hoisted(() => vi.fn());
+vi.mock("../../server/logger", () => ({ logger: { warn, debug: () => undefined } }));
 
 const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
 
@@ -40,6 +41,13 @@ describe("withDockerRetry", () => {
     await expect(failure).rejects.toBeInstanceOf(AppError);
     await expect(failure).rejects.toMatchObject({ code: "workspace_unavailable", message: expect.stringContaining("start the workspace (3 attempts)") });
     expect(call).toHaveBeenCalledTimes(3);
+  });
+
+  it("waits twice as long after each failure, up to the policy's cap", async () => {
+    warn.mockClear();
+    const call = vi.fn().mockRejectedValue(new Error("socket hang up"));
+    await expect(withDockerRetry("list workspaces", call, { attempts: 4, baseDelayMs: 1, maxDelayMs: 3 })).rejects.toMatchObject({ code: "workspace_unavailable" });
+    expect(warn.mock.calls.map(([details]) => (details as { delay: number }).delay)).toEqual([1, 2, 3]);
   });
 
   it("passes other errors through at once", async () => {

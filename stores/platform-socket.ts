@@ -1,17 +1,18 @@
 "use client";
 
 import type { Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "./socket-events";
-import { useConnectionStore } from "../stores/connection-store";
+import type { ClientToServerEvents, ServerToClientEvents } from "../lib/socket-events";
+import { useConnectionStore } from "./connection-store";
 
 export type PlatformClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 let socket: Promise<PlatformClientSocket> | null = null;
 
 /**
- * One socket per tab, created on first use in the browser. It reconnects by itself; the connection
- * store mirrors its state for the UI. The client library loads with it rather than with every page
- * (it is a tenth of a page's JavaScript); calls made meanwhile wait for it, in order.
+ * One socket per tab, created on first use in the browser (browser state, hence stores/, not lib/).
+ * It reconnects by itself; the connection store mirrors its state for the UI. The client library
+ * loads with it rather than with every page (it is a tenth of a page's JavaScript); calls made
+ * meanwhile wait for it, in order.
  */
 export function loadPlatformSocket(): Promise<PlatformClientSocket> {
   socket ??= import("socket.io-client").then(({ io }) => createPlatformSocket(io));
