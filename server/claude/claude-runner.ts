@@ -13,6 +13,8 @@ import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-
 import { ClaudeCliSession, emitSafely, interruptedResult, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
 import { claudeCredentialsFromConfig, type ClaudeCredentials } from "./claude-environment";
 import { CliAdmission, queuedMessage, type CliSlot, type CliWaitOptions } from "./cli-admission";
+import { ConversationCli, type CliProcess, type TurnControl } from "./conversation-cli";
+import { IdleClis } from "./idle-clis";
 
 export type { TurnOutcome } from "./claude-cli-session";
 
@@ -73,13 +75,6 @@ export function claudeRunnerOptionsFromConfig(
 
 const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface TurnControl {
-  interruptRequested: boolean;
-  /** Aborted by Stop: takes a turn waiting for a CLI slot out of the queue. */
-  abort: AbortController;
-  session?: ClaudeCliSession;
-}
-
 /** How a new CLI process gets its slot: a turn waits for one, a prewarm only takes a free one. */
 type SlotRequest = { wait: true; options: CliWaitOptions } | { wait: false };
 
@@ -92,25 +87,28 @@ class NoFreeCliSlot extends Error {}
  * on the user's volume.
  */
 export class ClaudeRunner {
-  private readonly sessions = new Map<string, ClaudeCliSession>();
-  private readonly turns = new Map<string, TurnControl>();
-  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
-  private readonly starting = new Map<string, Promise<{ session: ClaudeCliSession; reused: boolean }>>();
-  /** Last running cost total per conversation, so a new process's first result is not billed twice. */
-  private readonly costTotals = new Map<string, number>();
+  /**
+   * Every conversation seen, ended ones included: a record carries the cost total to the
+   * conversation's next process (as the former cost map did). A plain Map, not an LRU cache:
+   * dropping a record would forget that total, and one in a turn must never be dropped.
+   */
+  private readonly clis = new Map<string, ConversationCli>();
+  private readonly idle: IdleClis;
   private readonly interruptGraceMs: number;
   private shuttingDown = false;
   private readonly admission: CliAdmission;
-  /** When each conversation's CLI last ran a turn (or was prewarmed): the oldest idle one goes first. */
-  private readonly lastUsedAt = new Map<string, number>();
-  /** Idle CLIs being ended to free a slot for someone waiting. */
-  private readonly evicting = new Set<ClaudeCliSession>();
+  /** Idle CLIs ended to free a slot whose processes have not exited yet. */
+  private slotsComingBack = 0;
 
   constructor(private readonly options: ClaudeRunnerOptions) {
     this.interruptGraceMs = options.interruptGraceMs ?? 1_500;
+    this.idle = new IdleClis(options.cliIdleMs, (cli) => {
+      logger.debug({ conversationId: cli.conversationId }, "closing idle CLI process");
+      void this.closeConversation(cli.conversationId);
+    });
     this.admission = new CliAdmission(options.maxLiveClis ?? resolveLiveCliCap(undefined), {
       makeRoom: () => this.makeRoomForWaiters(),
-      roomBeingMade: () => this.evicting.size,
+      roomBeingMade: () => this.slotsComingBack,
     });
   }
 
@@ -122,12 +120,12 @@ export class ClaudeRunner {
    */
   async runAgentTurn(request: AgentTurnRequest, onEvent: (event: AgentEvent) => void, onWait?: TurnWaitListener): Promise<TurnOutcome> {
     this.assertCanStart(request);
-    if (this.turns.has(request.conversationId)) {
+    const cli = this.cliOf(request.conversationId);
+    if (cli.turn) {
       throw new AppError("conflict", "The agent is still answering the previous message. Wait for it or press Stop.");
     }
     const control: TurnControl = { interruptRequested: false, abort: new AbortController() };
-    this.turns.set(request.conversationId, control);
-    this.clearIdleTimer(request.conversationId);
+    cli.acceptTurn(control);
     const releaseRun = this.options.activity?.beginRun(request.userId);
     const startedAt = Date.now();
     let firstEventAt: number | null = null;
@@ -150,13 +148,12 @@ export class ClaudeRunner {
       emit(result);
       return { status: "interrupted", result, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
     };
-    this.lastUsedAt.set(request.conversationId, Date.now());
     try {
       let session: ClaudeCliSession;
       try {
         const workspace = await this.ensureWorkspaceTelling(request.userId, tellWaiting);
         workspaceMs = Date.now() - startedAt;
-        ({ session, reused: reusedProcess } = await this.sessionFor(settings, workspace, {
+        ({ session, reused: reusedProcess } = await this.sessionFor(cli, settings, workspace, {
           wait: true,
           options: {
             signal: control.abort.signal,
@@ -170,15 +167,14 @@ export class ClaudeRunner {
       control.session = session;
       if (control.interruptRequested) return interrupted();
       const limit = this.turnTimeLimit(request.conversationId, emit);
+      cli.startAnswering(session);
       const outcome = await session.runTurn(request.prompt, emit).finally(limit.clear);
-      this.costTotals.set(request.conversationId, session.cumulativeCostUsd);
+      cli.costTotalUsd = session.cumulativeCostUsd;
       const ended = limit.reached() ? { ...outcome, status: "failed" as const, error: limit.error } : outcome;
       return { ...ended, reusedProcess, timings: timingsOf(startedAt, workspaceMs, firstEventAt) };
     } finally {
-      this.turns.delete(request.conversationId);
+      cli.endTurn();
       releaseRun?.();
-      this.lastUsedAt.set(request.conversationId, Date.now());
-      this.scheduleIdleClose(request.conversationId);
       // Someone may be waiting for a CLI slot: this one may now be the idle CLI to end for them.
       this.makeRoomForWaiters();
     }
@@ -238,13 +234,13 @@ export class ClaudeRunner {
    */
   async prewarmConversation(request: Omit<AgentTurnRequest, "prompt">): Promise<void> {
     this.assertCanStart(request);
-    if (this.turns.has(request.conversationId)) return;
+    const cli = this.cliOf(request.conversationId);
+    if (cli.turn) return;
     const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
     try {
       const workspace = await this.options.runtime.ensureWorkspace(request.userId);
-      await this.sessionFor(settings, workspace, { wait: false });
-      this.lastUsedAt.set(request.conversationId, Date.now());
-      if (!this.turns.has(request.conversationId)) this.scheduleIdleClose(request.conversationId);
+      await this.sessionFor(cli, settings, workspace, { wait: false });
+      cli.parkIfUnclaimed();
     } catch (error) {
       // At the cap a prewarm yields: the first message will wait in the queue like any other.
       if (error instanceof NoFreeCliSlot) return;
@@ -254,7 +250,7 @@ export class ClaudeRunner {
 
   /** Stops the conversation's running turn; resolves once the stop has been requested. False when nothing runs. */
   async interruptTurn(conversationId: string): Promise<boolean> {
-    const control = this.turns.get(conversationId);
+    const control = this.clis.get(conversationId)?.turn;
     if (!control) return false;
     control.interruptRequested = true;
     control.abort.abort();
@@ -263,29 +259,36 @@ export class ClaudeRunner {
   }
 
   isTurnRunning(conversationId: string): boolean {
-    return this.turns.has(conversationId);
+    return this.clis.get(conversationId)?.turn !== undefined;
   }
 
   /** Number of CLI processes currently alive (for health and measurements). */
   get liveProcessCount(): number {
-    return [...this.sessions.values()].filter((session) => !session.ended).length;
+    return [...this.clis.values()].filter((cli) => cli.process && !cli.process.session.ended).length;
   }
 
   /** Ends the conversation's CLI process (e.g. the conversation was deleted); a later turn resumes. */
   async closeConversation(conversationId: string): Promise<void> {
-    this.clearIdleTimer(conversationId);
-    this.lastUsedAt.delete(conversationId);
-    const session = this.sessions.get(conversationId);
-    if (!session) return;
-    this.sessions.delete(conversationId);
-    session.close();
-    await session.whenEnded();
+    const process = this.clis.get(conversationId)?.letGo();
+    if (!process) return;
+    process.session.close();
+    await process.session.whenEnded();
   }
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.all([...this.turns.keys()].map((id) => this.interruptTurn(id)));
-    await Promise.all([...this.sessions.keys()].map((id) => this.closeConversation(id)));
+    const withTurns = [...this.clis.values()].filter((cli) => cli.turn);
+    await Promise.all(withTurns.map((cli) => this.interruptTurn(cli.conversationId)));
+    await Promise.all([...this.clis.keys()].map((id) => this.closeConversation(id)));
+  }
+
+  private cliOf(conversationId: string): ConversationCli {
+    let cli = this.clis.get(conversationId);
+    if (!cli) {
+      cli = new ConversationCli(conversationId, this.idle);
+      this.clis.set(conversationId, cli);
+    }
+    return cli;
   }
 
   private assertCanStart(request: Omit<AgentTurnRequest, "prompt">): void {
@@ -297,47 +300,46 @@ export class ClaudeRunner {
   }
 
   /** The conversation's live CLI process if it fits, else a new one; callers for one conversation take turns. */
-  private sessionFor(settings: CliSessionSettings, workspace: WorkspaceHandle, slot: SlotRequest): Promise<{ session: ClaudeCliSession; reused: boolean }> {
-    const id = settings.conversationId;
-    const previous = this.starting.get(id) ?? Promise.resolve();
-    const next = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const existing = await this.reusableSession(id, settings, workspace);
-        if (existing) return { session: existing, reused: true };
-        return { session: await this.startSession(settings, workspace, slot), reused: false };
-      });
-    this.starting.set(id, next);
-    void next
-      .catch(() => undefined)
-      .then(() => {
-        if (this.starting.get(id) === next) this.starting.delete(id);
-      });
-    return next;
-  }
-
-  private async reusableSession(
-    conversationId: string,
+  private sessionFor(
+    cli: ConversationCli,
     settings: CliSessionSettings,
     workspace: WorkspaceHandle,
-  ): Promise<ClaudeCliSession | undefined> {
-    const session = this.sessions.get(conversationId);
+    slot: SlotRequest,
+  ): Promise<{ session: ClaudeCliSession; reused: boolean }> {
+    return cli.withStartLock(async () => {
+      const existing = await this.reusableSession(cli, settings, workspace);
+      if (existing) return { session: existing, reused: true };
+      cli.beginStarting();
+      try {
+        return { session: await this.startSession(cli, settings, workspace, slot), reused: false };
+      } catch (error) {
+        cli.startFailed();
+        throw error;
+      }
+    });
+  }
+
+  private async reusableSession(cli: ConversationCli, settings: CliSessionSettings, workspace: WorkspaceHandle): Promise<ClaudeCliSession | undefined> {
+    const session = cli.process?.session;
     if (!session) return undefined;
     const sameProcessWorld = session.workspace.id === workspace.id && session.workspace.generation === workspace.generation;
-    if (!session.ended && sameProcessWorld && session.fingerprint === sessionFingerprint(settings)) return session;
-    this.sessions.delete(conversationId);
+    if (!session.ended && sameProcessWorld && session.fingerprint === sessionFingerprint(settings)) {
+      cli.claim();
+      return session;
+    }
+    cli.letGo();
     session.close();
     if (sameProcessWorld) await session.whenEnded();
     return undefined;
   }
 
-  private async startSession(settings: CliSessionSettings, workspace: WorkspaceHandle, slotRequest: SlotRequest): Promise<ClaudeCliSession> {
+  private async startSession(cli: ConversationCli, settings: CliSessionSettings, workspace: WorkspaceHandle, slotRequest: SlotRequest): Promise<ClaudeCliSession> {
     const { runtime } = this.options;
     const paths = await runtime.ensureAgentPaths(workspace, settings.agentId);
     const resume = await this.transcriptExists(workspace, paths, settings.claudeSessionId);
     const slot = await this.cliSlot(settings.userId, slotRequest);
     try {
-      return this.launchSession(settings, workspace, paths, resume, slot);
+      return this.launchSession(cli, settings, workspace, paths, resume, slot);
     } catch (error) {
       slot.release();
       throw error;
@@ -356,21 +358,24 @@ export class ClaudeRunner {
    * used CLI that is not running a turn: it resumes from its transcript when needed again.
    */
   private makeRoomForWaiters(): void {
-    while (this.admission.waiting > this.evicting.size) {
-      let oldest: { conversationId: string; session: ClaudeCliSession; at: number } | undefined;
-      for (const [conversationId, session] of this.sessions) {
-        if (session.ended || this.evicting.has(session) || this.turns.has(conversationId) || this.starting.has(conversationId)) continue;
-        const at = this.lastUsedAt.get(conversationId) ?? 0;
-        if (!oldest || at < oldest.at) oldest = { conversationId, session, at };
-      }
-      if (!oldest) return;
-      this.evicting.add(oldest.session);
-      logger.info({ conversationId: oldest.conversationId, liveCliCap: this.admission.capacity }, "ending the least recently used idle CLI to free a slot");
-      void this.closeConversation(oldest.conversationId);
+    while (this.admission.waiting > this.slotsComingBack) {
+      const cli = this.idle.leastRecentlyUsed();
+      if (!cli?.process) return;
+      cli.process.endingToFreeSlot = true;
+      this.slotsComingBack += 1;
+      logger.info({ conversationId: cli.conversationId, liveCliCap: this.admission.capacity }, "ending the least recently used idle CLI to free a slot");
+      void this.closeConversation(cli.conversationId);
     }
   }
 
-  private launchSession(settings: CliSessionSettings, workspace: WorkspaceHandle, paths: AgentPaths, resume: boolean, slot: CliSlot): ClaudeCliSession {
+  private launchSession(
+    cli: ConversationCli,
+    settings: CliSessionSettings,
+    workspace: WorkspaceHandle,
+    paths: AgentPaths,
+    resume: boolean,
+    slot: CliSlot,
+  ): ClaudeCliSession {
     const { runtime } = this.options;
     const session = new ClaudeCliSession({
       runtime,
@@ -379,19 +384,20 @@ export class ClaudeRunner {
       settings,
       credentials: this.options.credentials,
       resume,
-      costBaselineUsd: this.costTotals.get(settings.conversationId) ?? 0,
+      costBaselineUsd: cli.costTotalUsd,
       sdk: this.options.sdk ?? claudeAgentSdk,
       executable: this.options.executable,
       modelRetries: this.options.modelRetries,
     });
-    this.sessions.set(settings.conversationId, session);
+    const process: CliProcess = { session, endingToFreeSlot: false };
     void session.whenEnded().then(() => {
-      if (this.sessions.get(settings.conversationId) === session) this.sessions.delete(settings.conversationId);
+      cli.processEnded(process);
       // Eviction bookkeeping first: the slot's release hands it to a waiter and recounts positions.
-      this.evicting.delete(session);
+      if (process.endingToFreeSlot) this.slotsComingBack -= 1;
       slot.release();
     });
     session.start();
+    cli.launched(process);
     logger.debug({ conversationId: settings.conversationId, resume, container: workspace.name }, "CLI session started");
     return session;
   }
@@ -409,25 +415,6 @@ export class ClaudeRunner {
       "-quit",
     ]);
     return result.stdout.trim().length > 0;
-  }
-
-  private scheduleIdleClose(conversationId: string): void {
-    this.clearIdleTimer(conversationId);
-    if (!this.sessions.has(conversationId)) return;
-    const timer = setTimeout(() => {
-      this.idleTimers.delete(conversationId);
-      if (this.turns.has(conversationId)) return;
-      logger.debug({ conversationId }, "closing idle CLI process");
-      void this.closeConversation(conversationId);
-    }, this.options.cliIdleMs);
-    timer.unref();
-    this.idleTimers.set(conversationId, timer);
-  }
-
-  private clearIdleTimer(conversationId: string): void {
-    const timer = this.idleTimers.get(conversationId);
-    if (timer) clearTimeout(timer);
-    this.idleTimers.delete(conversationId);
   }
 
   private startFailure(

@@ -4,11 +4,12 @@ import { describe, expect, it, vi } from "vitest";
 
 import type { AgentEvent } from "../../lib/agent-events";
 import { AppError } from "../../lib/errors";
+import type { RunWaitEvent } from "../../lib/socket-events";
 import { ClaudeRunner, type AgentTurnRequest } from "../../server/claude/claude-runner";
 import { WorkspaceActivity } from "../../server/workspaces/workspace-activity";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../../server/workspaces/workspace-runtime";
 
-vi.mock("../../server/logger", () => ({ logger: { warn: () => undefined, debug: () => undefined, error: () => undefined } }));
+vi.mock("../../server/logger", () => ({ logger: { warn: () => undefined, debug: () => undefined, error: () => undefined, info: () => undefined } }));
 
 const sessionId = "7f41411b-0d51-4fcb-8e37-f6af11f13d91";
 
@@ -277,5 +278,50 @@ describe("Claude runner", () => {
     expect(runner.liveProcessCount).toBe(1);
     await vi.waitFor(() => expect(runner.liveProcessCount).toBe(0), { timeout: 2_000 });
     expect(cli.queries[0]?.closed).toBe(true);
+  });
+
+  it("does not end a CLI for being idle while it answers a turn that outlasts the idle time", async () => {
+    const cli = fakeCli((prompt) => (prompt === "slow" ? "hang" : "answer"));
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 30, sdk: cli.sdk });
+    await runner.prewarmConversation(request);
+    const slow = collect(runner, "slow");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(cli.queries).toHaveLength(1);
+    expect(cli.queries[0]?.closed).toBe(false);
+    expect(runner.liveProcessCount).toBe(1);
+    await runner.interruptTurn("conv-1");
+    expect((await slow).outcome).toMatchObject({ status: "interrupted", reusedProcess: true });
+    await runner.shutdown();
+  });
+
+  it("ends the least recently used idle CLI for a turn waiting for a slot, never one answering a turn", async () => {
+    const cli = fakeCli((prompt) => (prompt === "slow" ? "hang" : "answer"));
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, maxLiveClis: 3, sdk: cli.sdk });
+    const chat = (name: string, claudeSessionId: string) => ({ conversationId: name, claudeSessionId });
+    const busy = chat("busy", "00000000-0000-4000-8000-000000000001");
+    const older = chat("older", "00000000-0000-4000-8000-000000000002");
+    const newer = chat("newer", "00000000-0000-4000-8000-000000000003");
+    const next = chat("next", "00000000-0000-4000-8000-000000000004");
+    const queryOf = (c: { claudeSessionId: string }) => cli.queries.find((query) => query.options.sessionId === c.claudeSessionId);
+
+    const slow = collect(runner, "slow", busy);
+    await vi.waitFor(() => expect(queryOf(busy)).toBeDefined());
+    await collect(runner, "hello", older);
+    await collect(runner, "hello", newer);
+    expect(runner.liveProcessCount).toBe(3);
+
+    const waits: RunWaitEvent[] = [];
+    const outcome = await runner.runAgentTurn({ ...request, ...next, prompt: "hello" }, () => undefined, (event) => waits.push(event));
+    expect(outcome.status).toBe("completed");
+    expect(waits.filter((event) => event.type === "run_queued")).toEqual([]);
+    expect(queryOf(older)?.closed).toBe(true);
+    expect(queryOf(newer)?.closed).toBe(false);
+    expect(queryOf(busy)?.closed).toBe(false);
+    expect(runner.isTurnRunning("busy")).toBe(true);
+    expect(runner.liveProcessCount).toBe(3);
+
+    await runner.interruptTurn("busy");
+    expect((await slow).outcome.status).toBe("interrupted");
+    await runner.shutdown();
   });
 });
