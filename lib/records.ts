@@ -310,14 +310,20 @@ export const runSchema = z.object({
   error: recordErrorSchema.optional(),
   /** The schedule that started it, for runs with trigger "schedule". */
   scheduleId: recordIdSchema.optional(),
+  /** The server (INSTANCE_ID) running it, which renews `leaseExpiresAt` while it does. */
+  instanceId: z.string().min(1).max(128).optional(),
+  /** Past this, with the run still "running", its server is gone: another recovers the run. */
+  leaseExpiresAt: timestampSchema.optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 
-export const newRunSchema = runSchema.pick({ conversationId: true, agentId: true, ownerId: true, trigger: true, scheduleId: true }).strict();
+export const newRunSchema = runSchema
+  .pick({ conversationId: true, agentId: true, ownerId: true, trigger: true, scheduleId: true, instanceId: true, leaseExpiresAt: true })
+  .strict();
 export type NewRun = z.input<typeof newRunSchema>;
 
 export const runPatchSchema = runSchema
-  .pick({ status: true, finishedAt: true, durationMs: true, costUsd: true, error: true })
+  .pick({ status: true, finishedAt: true, durationMs: true, costUsd: true, error: true, leaseExpiresAt: true })
   .partial()
   .strict();
 export type RunPatch = z.input<typeof runPatchSchema>;

@@ -1,5 +1,6 @@
 import type { AgentService } from "./agents/agent-service";
 import type { AgentVersionService } from "./agents/agent-versions";
+import type { MessageRouter } from "./cluster/message-router";
 import type { PlatformConfig } from "./config";
 import type { ConversationService } from "./conversations/conversation-service";
 import type { AgentFileService } from "./files/agent-files";
@@ -23,6 +24,8 @@ export interface PlatformServices {
   store: PlatformStore;
   runtime: WorkspaceRuntime;
   conversations: ConversationService;
+  /** Sending and stopping: the REST routes and socket events both go through this. */
+  messages: MessageRouter;
   agents: AgentService;
   versions: AgentVersionService;
   schedules: ScheduleService;

@@ -22,9 +22,11 @@ import { platformMetricSources } from "./metrics/metric-sources";
 import { adoptWorkspaces } from "./workspaces/workspace-adoption";
 import { ClaudeRunner, claudeRunnerOptionsFromConfig } from "./claude/claude-runner";
 import { ConversationService } from "./conversations/conversation-service";
-import { createInMemoryRunEventLog } from "./conversations/run-event-log";
 import { findTurnFiles } from "./conversations/turn-images";
 import { recoverInterruptedRuns } from "./conversations/run-recovery";
+import { startRunLeaseKeeper } from "./conversations/run-leases";
+import { claimRecovery, createClusterParts, endCutOffProcesses, roomHasSockets } from "./cluster/cluster";
+import { createClusterMessageRouter, createLocalMessageRouter, type MessageRouter } from "./cluster/message-router";
 import { Scheduler } from "./schedules/scheduler";
 import { createRunFinishedReactions, type RunFinishedReactions } from "./notifications/run-finished-reactions";
 import { notifyScheduledStartFailed } from "./notifications/run-notifications";
@@ -78,6 +80,8 @@ export interface PlatformParts {
   store: PlatformStore;
   runtime: WorkspaceRuntime;
   conversations: ConversationService;
+  /** Where a message or Stop goes (another server, when the conversation lives there); default: here. */
+  messages?: MessageRouter;
   scheduler?: Scheduler;
   offlineDemoModel: boolean;
 }
@@ -87,7 +91,7 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
   const { config, store, runtime, conversations } = parts;
   const agents = createAgentService({
     store,
-    activeRunId: (conversationId) => conversations.activeRunId(conversationId),
+    activeRunId: (conversationId) => conversations.activeRunIdAnywhere(conversationId),
     // A deleted agent's folder and Claude state go with it; the rest of the user's workspace stays.
     removeAgentFiles: async (ownerId, agentId) => {
       const workspace = await runtime.ensureWorkspace(ownerId);
@@ -100,6 +104,7 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
   });
   return {
     ...parts,
+    messages: parts.messages ?? createLocalMessageRouter(conversations),
     agents,
     versions: createAgentVersionService({ store, agents }),
     schedules: createScheduleService({ store, scheduler: parts.scheduler }),
@@ -116,9 +121,17 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
   getAuthConfig();
   const store = await createStore(storeConfigOf(config));
-  const recovered = await recoverInterruptedRuns(store);
+  const cluster = createClusterParts(config);
+  const { instanceId } = cluster;
   const activity = new WorkspaceActivity();
-  const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity));
+  const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity, instanceId));
+  // This server's runs from before a restart (same INSTANCE_ID) and runs whose server's lease
+  // lapsed are cut off; another live server's runs are left alone.
+  const recovered = await recoverInterruptedRuns(store, {
+    instanceId,
+    claim: cluster.redis ? claimRecovery(cluster.redis, config.RUN_LEASE_SECONDS) : undefined,
+    onRecovered: (run) => endCutOffProcesses(runtime, run),
+  });
   // Before any message is taken: the previous server's containers become ours, its orphaned CLIs end.
   await adoptWorkspaces(runtime, activity, recovered.ownerIds).catch((error: unknown) =>
     logger.warn({ err: error }, "could not adopt the existing workspaces (is the Docker engine up?)"),
@@ -134,7 +147,6 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const egress = config.WORKSPACE_NETWORK_ISOLATION ? await startWorkspaceEgress(config, { demoModelPort: demoModel?.port }) : undefined;
   const runnerOptions = claudeRunnerOptionsFromConfig(config, runtime, activity);
   const runner = new ClaudeRunner(egress ? { ...runnerOptions, credentials: egress.credentials } : runnerOptions);
-  const eventLog = createInMemoryRunEventLog();
   logger.info({ liveCliCap: runner.liveCliCap, configured: config.MAX_LIVE_CLIS !== undefined }, "live CLI processes capped");
   const sweeper = startIdleSweeper({
     runtime,
@@ -149,7 +161,10 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const conversations = new ConversationService({
     store,
     runner,
-    eventLog,
+    eventLog: cluster.eventLog,
+    placement: cluster.placement,
+    instanceId,
+    runLeaseMs: config.RUN_LEASE_SECONDS * 1_000,
     defaultModel: config.DEFAULT_MODEL,
     findTurnFiles: (userId, agentId, sinceMs) => findTurnFiles(runtime, userId, agentId, sinceMs),
     publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
@@ -170,14 +185,31 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     store,
     scheduler,
     deliverNotification,
-    conversationHasFollowers: (conversationId) => (io?.sockets.adapter.rooms.get(`conversation:${conversationId}`)?.size ?? 0) > 0,
+    conversationHasFollowers: (conversationId) => roomHasSockets(io, `conversation:${conversationId}`),
     webhook: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
   });
   const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
     moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId).then(() => undefined),
   );
-  const services = composePlatformServices({ config, store, runtime, conversations, scheduler, offlineDemoModel });
+  const router = cluster.placement
+    ? createClusterMessageRouter({ conversations, placement: cluster.placement, instanceId, runtime })
+    : undefined;
+  const messages = router ?? createLocalMessageRouter(conversations);
+  const services = composePlatformServices({ config, store, runtime, conversations, messages, scheduler, offlineDemoModel });
   registerPlatformServices(services);
+  const leases = startRunLeaseKeeper({
+    store,
+    instanceId,
+    leaseMs: config.RUN_LEASE_SECONDS * 1_000,
+    runsHere: () => conversations.runsHere(),
+    recovery: {
+      claim: cluster.redis ? claimRecovery(cluster.redis, config.RUN_LEASE_SECONDS) : undefined,
+      onRecovered: async (run) => {
+        await endCutOffProcesses(runtime, run);
+        await conversations.announceRecovered(run);
+      },
+    },
+  });
   scheduler.start();
 
   return {
@@ -187,6 +219,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       docker: dockerEngineCheck(docker),
       store: () => store.ping(),
       workspaceImage: workspaceImageCheck(docker, config.WORKSPACE_IMAGE),
+      ...cluster.healthChecks,
     },
     authenticateSocket: createSocketAuthenticator(getAuthDependencies),
     socketHandlers: {
@@ -195,8 +228,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
         roundTripStartedAt: payload.sentAt,
         offlineDemoModel,
       }),
-      "conversation:send": (payload, socket) => conversations.sendMessage({ userId: socket.data.userId }, payload),
-      "conversation:stop": (payload, socket) => conversations.stopRun({ userId: socket.data.userId }, payload.conversationId),
+      "conversation:send": (payload, socket) => messages.send({ userId: socket.data.userId }, payload),
+      "conversation:stop": (payload, socket) => messages.stop({ userId: socket.data.userId }, payload.conversationId),
       "conversation:follow": async (payload, socket) => {
         const user = { userId: socket.data.userId };
         await conversations.conversationForOwner(user, payload.conversationId);
@@ -212,11 +245,14 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     },
     attachSocketServer: (server) => {
       io = server;
+      cluster.attachSocketServer(server);
+      router?.attach(server);
       egress?.refuseWorkspaceClients(server.httpServer);
     },
     shutdown: async () => {
       platformMetrics().setSources(undefined);
       await scheduler.stop();
+      await leases.stop();
       sweeper.stop();
       stopMovingGuestFiles();
       await runner.shutdown();
@@ -225,6 +261,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       await egress?.close();
       await demoModel?.close();
       await store.close();
+      await cluster.close();
     },
   };
 }

@@ -74,8 +74,8 @@ export function copyName(name: string): string {
 
 export interface AgentServiceDependencies {
   store: PlatformStore;
-  /** The run going on in a conversation, if any: an agent is not deleted under a running turn. */
-  activeRunId(conversationId: string): string | null;
+  /** The run going on in a conversation on any server, if any: an agent is not deleted under a running turn. */
+  activeRunId(conversationId: string): Promise<string | null>;
   /** Removes the agent's folder and Claude state from its owner's workspace. */
   removeAgentFiles(ownerId: string, agentId: string): Promise<void>;
   defaultModel: string;
@@ -214,7 +214,8 @@ export function createAgentService(deps: AgentServiceDependencies): AgentService
       const agent = await owned(user, agentId);
       // Deleting under a running turn would leave the runner writing into records that are gone.
       const agentConversations = await store.listConversationsByAgent(agent.id, { limit: maxAgentsListed });
-      if (agentConversations.some((conversation) => deps.activeRunId(conversation.id) !== null)) {
+      const running = await Promise.all(agentConversations.map((conversation) => deps.activeRunId(conversation.id)));
+      if (running.some((runId) => runId !== null)) {
         throw new AppError("conflict", `"${agent.name}" is still working on a reply. Stop it in its chat (or wait until it finishes), then delete it.`);
       }
       await store.deleteAgent(agent.id);

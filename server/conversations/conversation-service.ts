@@ -11,7 +11,9 @@ import { logger } from "../logger";
 import { countRunFinished, countRunStarted } from "../metrics/platform-metrics";
 import type { PlatformStore } from "../store/store";
 import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
+import type { ConversationPlacement } from "./conversation-placement";
 import type { RunEventLog } from "./run-event-log";
+import { interruptedByRestart } from "./run-recovery";
 import { isImageFile, turnFileBlock, type TurnFile } from "./turn-images";
 import { scheduledRunTitle } from "../schedules/scheduled-run-title";
 
@@ -37,6 +39,11 @@ export interface ConversationServiceOptions {
   onRunFinished?(finished: FinishedRun): void | Promise<void>;
   /** Per-user quotas and rate limits (server/limits); none when absent. */
   limits?: ConversationLimits;
+  /** This server's INSTANCE_ID, recorded on each run it starts with a lease it renews (run-leases.ts). */
+  instanceId?: string;
+  runLeaseMs?: number;
+  /** With several servers: which one is each conversation's home; absent, this one is home to all. */
+  placement?: ConversationPlacement;
 }
 
 interface ActiveRun {
@@ -131,6 +138,28 @@ export class ConversationService {
     return this.activeRuns.get(conversationId)?.run?.id ?? null;
   }
 
+  /** The run going on in the conversation here or on any other server. */
+  async activeRunIdAnywhere(conversationId: string): Promise<string | null> {
+    const here = this.activeRunId(conversationId);
+    if (here || this.activeRuns.has(conversationId) || !this.options.placement) return here;
+    return (await this.options.placement.activeRun(conversationId))?.runId ?? null;
+  }
+
+  /** The runs this server is running: their leases are renewed while they go on. */
+  runsHere(): Run[] {
+    return [...this.activeRuns.values()].flatMap((active) => (active.run ? [active.run] : []));
+  }
+
+  /**
+   * A run whose server died was recovered (run-recovery.ts): its followers, wherever they are
+   * connected, see it end as interrupted, with the sentence a restart gives.
+   */
+  async announceRecovered(run: Run): Promise<void> {
+    await this.publish(run.conversationId, run.id, { type: "run_finished", status: "interrupted", error: interruptedByRestart });
+    await this.options.limits?.endRun(run.ownerId, run.conversationId);
+    await this.options.placement?.runEnded(run.conversationId, run.id);
+  }
+
   /**
    * Where a client that just loaded the stored messages should start following: just before the
    * run in progress (its events rebuild the partial reply exactly), or after the last event.
@@ -138,6 +167,8 @@ export class ConversationService {
   async resumePoint(conversationId: string): Promise<{ activeRunId: string | null; resumeAfterSeq: number }> {
     const active = this.activeRuns.get(conversationId);
     if (active?.run && active.startSeq >= 0) return { activeRunId: active.run.id, resumeAfterSeq: active.startSeq - 1 };
+    const elsewhere = active ? null : await this.options.placement?.activeRun(conversationId);
+    if (elsewhere) return { activeRunId: elsewhere.runId, resumeAfterSeq: elsewhere.startSeq - 1 };
     return { activeRunId: null, resumeAfterSeq: await this.options.eventLog.lastSeq(conversationId) };
   }
 
@@ -155,7 +186,8 @@ export class ConversationService {
       // A client retrying after a lost acknowledgement: nothing is stored or run twice.
       return { runId: this.activeRunId(conversation.id) ?? "", firstSeq: -1, duplicate: true };
     }
-    if (this.activeRuns.has(conversation.id)) {
+    // Here, or on another server whose run is not over (or not yet recovered, if that server died).
+    if (this.activeRuns.has(conversation.id) || (this.options.placement && (await this.options.placement.activeRun(conversation.id)))) {
       throw new AppError("conflict", "The agent is still answering. Wait for it to finish, or press Stop.");
     }
 
@@ -177,6 +209,7 @@ export class ConversationService {
     this.activeRuns.set(conversation.id, pending);
     try {
       await this.options.limits?.beginRun(conversation.ownerId, conversation.id);
+      await this.options.placement?.claim(conversation.id);
       const { message: userMessage } = await store.appendMessage({
         conversationId: conversation.id,
         role: "user",
@@ -189,6 +222,7 @@ export class ConversationService {
         ownerId: conversation.ownerId,
         trigger: start.trigger,
         ...(start.scheduleId ? { scheduleId: start.scheduleId } : {}),
+        ...this.lease(),
       });
       const { message: assistantMessage } = await store.appendMessage({
         conversationId: conversation.id,
@@ -211,6 +245,7 @@ export class ConversationService {
         assistantMessageId: assistantMessage.id,
       });
       pending.startSeq = started.seq;
+      await this.options.placement?.runStarted(conversation.id, { runId: run.id, startSeq: started.seq, instanceId: this.options.instanceId ?? "" });
       countRunStarted(start.trigger);
       // Every line logged for this run carries its ids, however deep the code that writes it.
       pending.done = withLogContext({ runId: run.id, conversationId: conversation.id }, () => this.runTurn(pending, run, agent, conversation, start.prompt));
@@ -249,6 +284,13 @@ export class ConversationService {
     }
   }
 
+  /** A lease for a run starting now, when this server keeps leases. */
+  lease(): { instanceId: string; leaseExpiresAt: string } | Record<string, never> {
+    const { instanceId, runLeaseMs } = this.options;
+    if (!instanceId || !runLeaseMs) return {};
+    return { instanceId, leaseExpiresAt: new Date(Date.now() + runLeaseMs).toISOString() };
+  }
+
   async stopRun(user: ActingUser, conversationId: string): Promise<{ stopped: boolean }> {
     await this.conversationForOwner(user, conversationId);
     if (!this.activeRuns.has(conversationId)) return { stopped: false };
@@ -260,7 +302,7 @@ export class ConversationService {
     if (!this.activeRuns.has(conversationId)) void this.prewarm(conversation);
     const missed = await this.options.eventLog.since(conversationId, afterSeq);
     for (const envelope of missed) deliver(envelope);
-    return { activeRunId: this.activeRunId(conversationId), replayed: missed.length, lastSeq: await this.options.eventLog.lastSeq(conversationId) };
+    return { activeRunId: await this.activeRunIdAnywhere(conversationId), replayed: missed.length, lastSeq: await this.options.eventLog.lastSeq(conversationId) };
   }
 
   async listMessages(user: ActingUser, conversationId: string, page: { afterSeq?: number; limit?: number } = {}): Promise<Message[]> {
@@ -277,6 +319,8 @@ export class ConversationService {
   private async prewarm(conversation: Conversation): Promise<void> {
     if (!this.options.runner.prewarmConversation) return;
     try {
+      // Its home is another server (its CLI is warm there): a second CLI here would share its transcript.
+      if (this.options.placement && !(await this.options.placement.claimIfFree(conversation.id))) return;
       const agent = await this.options.store.getAgent(conversation.agentId);
       await this.options.runner.prewarmConversation({
         userId: conversation.ownerId,
@@ -384,6 +428,7 @@ export class ConversationService {
       .catch((err: unknown) => logger.error({ err, conversationId: conversation.id }, "updating the conversation failed"));
     this.activeRuns.delete(conversation.id);
     this.endRunLimit(conversation);
+    await this.options.placement?.runEnded(conversation.id, run.id).catch((err: unknown) => logger.warn({ err, conversationId: conversation.id }, "could not clear the finished run's placement"));
     countRunFinished(run.trigger, status, outcome?.timings);
     await this.publish(conversation.id, run.id, {
       type: "run_finished",

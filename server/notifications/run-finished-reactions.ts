@@ -10,7 +10,7 @@ export interface RunFinishedReactionsOptions {
   store: PlatformStore;
   scheduler?: Pick<Scheduler, "recordRunFinished">;
   deliverNotification(notification: Notification): void;
-  conversationHasFollowers(conversationId: string): boolean;
+  conversationHasFollowers(conversationId: string): Promise<boolean>;
   webhook?: WebhookDeliveryOptions;
 }
 

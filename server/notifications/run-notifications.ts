@@ -48,12 +48,13 @@ export interface RunNotifierOptions {
   store: PlatformStore;
   /** Sends it to the person's open tabs (the socket room user:{id}). */
   deliver(notification: Notification): void;
-  conversationHasFollowers(conversationId: string): boolean;
+  /** Asks every server (the Socket.IO adapter's view of the room), not only this one. */
+  conversationHasFollowers(conversationId: string): Promise<boolean>;
 }
 
 /** Stores and delivers the notification for a finished run, when it deserves one. */
 export async function notifyRunFinished(finished: FinishedRun, options: RunNotifierOptions): Promise<Notification | null> {
-  if (!shouldNotify(finished, options.conversationHasFollowers(finished.conversation.id))) return null;
+  if (!shouldNotify(finished, await options.conversationHasFollowers(finished.conversation.id))) return null;
   const notification = await options.store.createNotification(runNotification(finished));
   try {
     options.deliver(notification);

@@ -2,10 +2,11 @@ import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../lib/socket-events";
 import { AppError } from "../../lib/errors";
+import type { InterServerEvents } from "../cluster/inter-server-events";
 import { logger } from "../logger";
 import { bindSocketEvents, type SocketEventHandlers } from "./socket-handlers";
 
-export type PlatformSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type PlatformSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface SocketHandshakeInfo {
   headers: Record<string, string | string[] | undefined>;

@@ -204,6 +204,11 @@ export const sqliteMigrations = [
   CREATE INDEX notifications_user_created ON notifications (user_id, created_at DESC, id DESC);
   CREATE INDEX notifications_user_unread ON notifications (user_id, created_at DESC, id DESC) WHERE read_at IS NULL;
   `,
+  // Run leases: the server running a run renews its lease; another recovers the run once it lapses.
+  `
+  ALTER TABLE runs ADD COLUMN instance_id TEXT;
+  ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
+  `,
 ];
 
 type Row = Record<string, unknown>;

@@ -5,6 +5,7 @@ import { Mutex } from "async-mutex";
 import type Docker from "dockerode";
 
 import { AppError } from "../../lib/errors";
+import { serverProcessEnv } from "./server-processes";
 import type { PlatformConfig } from "../config";
 import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
@@ -56,10 +57,13 @@ export interface DockerWorkspaceOptions {
   readinessTimeoutMs: number;
   /** Notified on every ensure/exec/spawn so the idle sweeper knows the workspace is in use. */
   activity?: WorkspaceActivity;
+  /** This server's INSTANCE_ID, marked on every process it spawns (see server-processes.ts). */
+  instanceId?: string;
 }
 
-export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity): DockerWorkspaceOptions {
+export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity, instanceId?: string): DockerWorkspaceOptions {
   return {
+    instanceId,
     image: config.WORKSPACE_IMAGE,
     memoryMb: config.WORKSPACE_MEMORY_MB,
     cpus: config.WORKSPACE_CPUS,
@@ -177,11 +181,12 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   spawn(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceSpawnOptions = {}): WorkspaceProcess {
     this.options.activity?.touch(workspace.userId);
     const user = options.user ?? WORKSPACE_USER;
+    const env = this.options.instanceId ? { ...options.env, ...serverProcessEnv(this.options.instanceId) } : options.env;
     return new DockerWorkspaceProcess({
       docker: this.docker,
       containerId: workspace.id,
       command,
-      options: { ...options, user },
+      options: { ...options, env, user },
       runKill: (killCommand, killUser) => this.runKill(workspace.id, killCommand, killUser),
     });
   }

@@ -19,8 +19,8 @@ export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const user = await requireUser(request);
   const { id } = await params;
   const body = await readJsonBody(request, sendMessageBodySchema);
-  const { conversations } = getPlatformServices();
+  const { conversations, messages } = getPlatformServices();
   const conversation = await conversations.conversationForOwner(user, id);
-  const ack = await conversations.sendMessage(user, { ...body, conversationId: id, agentId: conversation.agentId });
+  const ack = await messages.send(user, { ...body, conversationId: id, agentId: conversation.agentId });
   return Response.json(ack, { status: ack.duplicate ? 200 : 202 });
 });

@@ -7,5 +7,5 @@ type Context = { params: Promise<{ id: string }> };
 export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const user = await requireUser(request);
   const { id } = await params;
-  return getPlatformServices().conversations.stopRun(user, id);
+  return getPlatformServices().messages.stop(user, id);
 });

@@ -1,0 +1,101 @@
+import { hostname } from "node:os";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
+import type { Redis } from "ioredis";
+import type { Run } from "../../lib/records";
+import type { PlatformConfig } from "../config";
+import type { ConversationPlacement } from "../conversations/conversation-placement";
+import { createInMemoryRunEventLog, type RunEventLog } from "../conversations/run-event-log";
+import type { HealthCheck } from "../http/health";
+import { logger } from "../logger";
+import type { PlatformSocketServer } from "../socket/socket-server";
+import { createRedisConversationPlacement } from "./redis-conversation-placement";
+import { connectRedis, redactedRedisUrl, redisCheck } from "./redis-connection";
+import { createRedisRunEventLog } from "./redis-run-event-log";
+import { endServerProcesses } from "../workspaces/server-processes";
+import type { WorkspaceRuntime } from "../workspaces/workspace-runtime";
+
+/**
+ * What changes when several servers share the people: one process keeps all of it in memory;
+ * with REDIS_URL, rooms (the Socket.IO adapter), run events, conversation placement and the
+ * limits live in Redis. Everything else in the platform is the same either way.
+ */
+export interface ClusterParts {
+  instanceId: string;
+  /** Unset: this server is alone (no REDIS_URL). */
+  redis?: Redis;
+  eventLog: RunEventLog;
+  placement?: ConversationPlacement;
+  healthChecks: Record<string, HealthCheck>;
+  /** Puts the Socket.IO server on the Redis adapter, so rooms span every server. */
+  attachSocketServer(io: PlatformSocketServer): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Stable across restarts of one server (host and port), distinct for replicas on one machine: a
+ * restarted server recognises its own earlier runs as dead at once, and no one else's.
+ */
+export function defaultInstanceId(config: Pick<PlatformConfig, "PORT">): string {
+  return `${hostname()}-${config.PORT}`.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64);
+}
+
+export function createClusterParts(config: PlatformConfig): ClusterParts {
+  const instanceId = config.INSTANCE_ID ?? defaultInstanceId(config);
+  if (!config.REDIS_URL) {
+    return { instanceId, eventLog: createInMemoryRunEventLog(), healthChecks: {}, attachSocketServer: () => undefined, close: async () => undefined };
+  }
+  const url = config.REDIS_URL;
+  const redis = connectRedis(url, `${instanceId}:state`);
+  // The adapter blocks on stream reads: its own connection (it duplicates it for reading).
+  const adapterRedis = connectRedis(url, `${instanceId}:rooms`);
+  logger.info({ redis: redactedRedisUrl(url), instanceId }, "sharing rooms, run events, placement and limits through Redis");
+  return {
+    instanceId,
+    redis,
+    eventLog: createRedisRunEventLog(redis),
+    placement: createRedisConversationPlacement(redis, {
+      instanceId,
+      homeTtlMs: (config.CLI_IDLE_MINUTES + 1) * 60_000,
+      runTtlMs: (config.MAX_RUN_MINUTES + 5) * 60_000,
+    }),
+    healthChecks: { redis: redisCheck(redis, url) },
+    attachSocketServer(io) {
+      io.adapter(createAdapter(adapterRedis, { streamName: "agentdesk:socket.io", channelPrefix: "agentdesk:socket.io" }));
+    },
+    async close() {
+      await Promise.allSettled([redis.quit(), adapterRedis.quit()]);
+      redis.disconnect();
+      adapterRedis.disconnect();
+    },
+  };
+}
+
+/** Every server sweeps for lapsed leases: a short Redis lock makes one of them recover each run. */
+export function claimRecovery(redis: Redis, leaseSeconds: number): (run: Run) => Promise<boolean> {
+  return async (run) => (await redis.set(`agentdesk:recovering:${run.id}`, "1", "PX", leaseSeconds * 2_000, "NX")) === "OK";
+}
+
+/**
+ * What the run's dead server left running in its owner's workspace ends before anyone resumes the
+ * conversation (a resumed session would share its transcript). Runs from before servers marked
+ * their processes have no instanceId: adoption's orphan sweep handles those.
+ */
+export async function endCutOffProcesses(runtime: WorkspaceRuntime, run: Run): Promise<void> {
+  if (!run.instanceId) return;
+  const ended = await endServerProcesses(runtime, run.ownerId, run.instanceId).catch((error: unknown) => {
+    logger.warn({ err: error, runId: run.id }, "could not end a cut-off run's processes in its workspace");
+    return 0;
+  });
+  if (ended > 0) logger.info({ runId: run.id, instanceId: run.instanceId, endedProcesses: ended }, "ended a gone server's processes in a workspace");
+}
+
+/** Whether anyone follows a room on any server (the adapter asks the others); false when unsure. */
+export async function roomHasSockets(io: PlatformSocketServer | undefined, room: string): Promise<boolean> {
+  if (!io) return false;
+  try {
+    return (await io.in(room).fetchSockets()).length > 0;
+  } catch (error) {
+    logger.warn({ err: error, room }, "could not ask the other servers who follows a conversation");
+    return (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+  }
+}
