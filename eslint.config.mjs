@@ -28,6 +28,26 @@ const config = [
       ],
     },
   },
+  {
+    // One composition root: server/platform.ts builds the services and hands each what it needs.
+    // Only Next's entry points (app/: route handlers, pages) and the auth edge reach the running
+    // platform through the locator; domain code is given its dependencies.
+    files: ["server/**/*.ts"],
+    ignores: ["server/platform.ts", "server/platform-services.ts", "server/auth/auth-dependencies.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "(^|/)platform-services$",
+              message: "Take what you need as a dependency (see server/platform.ts); only app/ and server/auth/auth-dependencies.ts use the platform-services locator.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 export default config;

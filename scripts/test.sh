@@ -31,6 +31,8 @@ bash scripts/provision.sh
 
 stage "typecheck" npx tsc --noEmit -p tsconfig.json
 stage "lint" npx eslint . --max-warnings 0
+# Any import cycle fails the run: each layer imports only downwards (docs/architecture.md, "Layers").
+stage "import cycles" npx madge --circular --warning --extensions ts,tsx --ts-config tsconfig.json server lib components stores app
 stage "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 stage "integration tests" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
 stage "production build" bash -c 'NODE_ENV=production npx next build >.cache/next-build.log 2>&1 || { cat .cache/next-build.log; exit 1; }; node scripts/build-server.mjs'
