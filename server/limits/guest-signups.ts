@@ -17,7 +17,7 @@ export interface GuestSignupGate {
   admit(headers: Headers | undefined): Promise<void>;
 }
 
-/** `limit` is GUEST_SIGNUPS_PER_HOUR; one gate per process, built with the platform. */
+/** `limit` is GUEST_SIGNUPS_PER_HOUR; one gate per process, built with the platform (redis-guest-signups.ts when servers share Redis). */
 export function createGuestSignupGate(limit: number): GuestSignupGate {
   const limiter = new SlidingWindowRateLimiter({ limit, windowMs: hourMs });
   return {
@@ -25,14 +25,16 @@ export function createGuestSignupGate(limit: number): GuestSignupGate {
       const address = headers?.get(clientAddressHeader);
       if (!address) return;
       const decision = limiter.take(address);
-      if (!decision.allowed) {
-        throw new AppError(
-          "rate_limited",
-          `Too many guest sessions were started from your network in the last hour (GUEST_SIGNUPS_PER_HOUR). Try again in ${waitSentence(decision.retryAfterMs)}, or sign in with Google.`,
-        );
-      }
+      if (!decision.allowed) throw guestSignupRefusal(decision.retryAfterMs);
     },
   };
+}
+
+export function guestSignupRefusal(retryAfterMs: number): AppError {
+  return new AppError(
+    "rate_limited",
+    `Too many guest sessions were started from your network in the last hour (GUEST_SIGNUPS_PER_HOUR). Try again in ${waitSentence(retryAfterMs)}, or sign in with Google.`,
+  );
 }
 
 /** What the sign-in page is told (?code=) when a guest session was refused by this limit. */

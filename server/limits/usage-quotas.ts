@@ -37,6 +37,24 @@ export interface ConversationLimits {
   endRun(userId: string, conversationId: string): Promise<void>;
 }
 
+/** The refusal of one message too many (counted in the metrics); the same sentence however it was counted. */
+export function messagesPerMinuteRefusal(messagesPerMinute: number, retryAfterMs: number): AppError {
+  countLimitRefusal("messages_per_minute");
+  return new AppError(
+    "rate_limited",
+    `You've sent ${messagesPerMinute} messages in the last minute, the most allowed (MESSAGES_PER_MINUTE). Try again in ${waitSentence(retryAfterMs)}.`,
+  );
+}
+
+/** The refusal of one run too many at once (counted in the metrics). */
+export function concurrentRunsRefusal(maxRuns: number): AppError {
+  countLimitRefusal("concurrent_runs");
+  return new AppError(
+    "quota_exceeded",
+    `Your agents are already working in ${maxRuns} conversations, the most at once (MAX_CONCURRENT_RUNS_PER_USER). Wait for one to finish or stop one, then send again.`,
+  );
+}
+
 export function createConversationLimits(
   config: Pick<LimitsConfig, "MAX_MESSAGE_CHARS" | "MESSAGES_PER_MINUTE" | "MAX_CONCURRENT_RUNS_PER_USER">,
   now: () => number = Date.now,
@@ -49,21 +67,11 @@ export function createConversationLimits(
       assertMessageSize(text, config.MAX_MESSAGE_CHARS);
       const decision = messages.take(userId);
       if (decision.allowed) return;
-      countLimitRefusal("messages_per_minute");
-      throw new AppError(
-        "rate_limited",
-        `You've sent ${config.MESSAGES_PER_MINUTE} messages in the last minute, the most allowed (MESSAGES_PER_MINUTE). Try again in ${waitSentence(decision.retryAfterMs)}.`,
-      );
+      throw messagesPerMinuteRefusal(config.MESSAGES_PER_MINUTE, decision.retryAfterMs);
     },
     async beginRun(userId, conversationId) {
       if (runOwners.has(conversationId)) return;
-      if (runsOf(userId) >= config.MAX_CONCURRENT_RUNS_PER_USER) {
-        countLimitRefusal("concurrent_runs");
-        throw new AppError(
-          "quota_exceeded",
-          `Your agents are already working in ${config.MAX_CONCURRENT_RUNS_PER_USER} conversations, the most at once (MAX_CONCURRENT_RUNS_PER_USER). Wait for one to finish or stop one, then send again.`,
-        );
-      }
+      if (runsOf(userId) >= config.MAX_CONCURRENT_RUNS_PER_USER) throw concurrentRunsRefusal(config.MAX_CONCURRENT_RUNS_PER_USER);
       runOwners.set(conversationId, userId);
     },
     async endRun(_userId, conversationId) {

@@ -1,11 +1,12 @@
-import type { WorkspaceActivity } from "../workspaces/workspace-activity";
+import type { WorkspaceActivityView } from "../workspaces/workspace-activity";
 import type { WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import type { MetricSources } from "./platform-metrics";
 
 export interface MetricSourceParts {
   runner: { liveProcessCount: number; liveCliCap: number; queuedTurnCount: number };
   runtime: Pick<WorkspaceRuntime, "listWorkspaces">;
-  activity: Pick<WorkspaceActivity, "isBusy">;
+  /** Every server's activity when several share the workspaces: a workspace in use on another is not idle. */
+  activity: Pick<WorkspaceActivityView, "usage">;
   socketsConnected(): number;
 }
 
@@ -21,7 +22,7 @@ export function platformMetricSources(parts: MetricSourceParts): MetricSources {
       for (const workspace of await parts.runtime.listWorkspaces()) {
         if (workspace.state === "running") {
           counts.running += 1;
-          if (!parts.activity.isBusy(workspace.userId)) counts.idle += 1;
+          if (!(await parts.activity.usage(workspace.userId)).busy) counts.idle += 1;
         } else if (workspace.state === "stopped") counts.stopped += 1;
       }
       return counts;

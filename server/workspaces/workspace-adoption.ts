@@ -1,6 +1,6 @@
 import { logger } from "../logger";
 import { PROCESS_MARKER_VARIABLE } from "./docker-workspace-process";
-import type { WorkspaceActivity } from "./workspace-activity";
+import type { WorkspaceActivityView } from "./workspace-activity";
 import type { WorkspaceRuntime } from "./workspace-runtime";
 
 /**
@@ -36,7 +36,7 @@ export interface AdoptionResult {
  */
 export async function adoptWorkspaces(
   runtime: WorkspaceRuntime,
-  activity: WorkspaceActivity,
+  activity: Pick<WorkspaceActivityView, "touch">,
   usersWithCutOffRuns: readonly string[],
 ): Promise<AdoptionResult> {
   const running = (await runtime.listWorkspaces()).filter((workspace) => workspace.state === "running");

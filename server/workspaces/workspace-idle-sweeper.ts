@@ -1,10 +1,11 @@
 import { logger } from "../logger";
-import type { WorkspaceActivity } from "./workspace-activity";
+import type { WorkspaceActivityView } from "./workspace-activity";
 import type { WorkspaceRuntime } from "./workspace-runtime";
 
 export interface IdleSweepOptions {
   runtime: WorkspaceRuntime;
-  activity: WorkspaceActivity;
+  /** This server's activity, or every server's when several share the workspaces. */
+  activity: WorkspaceActivityView;
   idleMs: number;
   /** "stop" keeps the container for a fast warm start; "remove" frees its disk layer too. Files stay either way. */
   action?: "stop" | "remove";
@@ -14,21 +15,21 @@ export interface IdleSweepOptions {
 
 /**
  * Stops (or removes) running workspaces idle for longer than `idleMs`, unless a run is in progress
- * (or waiting for a CLI slot) in them or a scheduled run of their owner is due soon.
+ * (or waiting for a CLI slot) in them on any server, or a scheduled run of their owner is due soon.
  */
 export async function sweepIdleWorkspaces({ runtime, activity, idleMs, action = "stop", hasScheduledRunDueSoon }: IdleSweepOptions): Promise<string[]> {
   const swept: string[] = [];
   for (const workspace of await runtime.listWorkspaces()) {
     if (workspace.state !== "running") continue;
-    const idleFor = activity.idleForMs(workspace.userId);
+    const { busy, idleForMs: idleFor } = await activity.usage(workspace.userId);
     if (idleFor === undefined) {
       activity.touch(workspace.userId);
       continue;
     }
-    if (idleFor < idleMs || activity.isBusy(workspace.userId)) continue;
+    if (idleFor < idleMs || busy) continue;
     if (hasScheduledRunDueSoon && (await scheduledRunDue(hasScheduledRunDueSoon, workspace.userId))) continue;
-    // The schedule lookup awaited: a run may have begun meanwhile.
-    if (activity.isBusy(workspace.userId)) continue;
+    // The lookups awaited: a run may have begun meanwhile, here or on another server.
+    if ((await activity.usage(workspace.userId)).busy) continue;
     try {
       if (action === "remove") await runtime.removeWorkspace(workspace.userId);
       else await runtime.stopWorkspace(workspace.userId);
