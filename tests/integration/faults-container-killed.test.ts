@@ -1,15 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import type { Socket } from "socket.io-client";
-import { loadConfig } from "../../server/config";
-import { createSqliteStore } from "../../server/store/sqlite-store";
-import type { PlatformStore } from "../../server/store/store";
 import { workspaceContainerName } from "../../server/workspaces/workspace-names";
-import { collectRun, connectSocket, finishedOf, nextEvent, seedGuestWithAgent, startServerProcess, type ServerProcess } from "./support/server-process";
-import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
+import { expectSessionResumes, sendAndComplete, startFaultScenario, type FaultScenario } from "./support/fault-scenario";
+import { collectRun, finishedOf, nextEvent } from "./support/server-process";
 
 /**
  * The user's container is killed (OOM killer, an operator, a crashed engine shim) while the agent
@@ -17,46 +9,30 @@ import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-work
  * clear error, history is intact, and the next message works in a fresh container with the same
  * files and the same CLI session.
  */
-const docker = new Docker();
-let dataDir: string;
-let server: ServerProcess;
-let store: PlatformStore;
-let seeded: { userId: string; token: string; agentId: string } | undefined;
+let scenario: FaultScenario | undefined;
 
 beforeAll(async () => {
-  await requireWorkspaceImage(docker, loadConfig({ ...process.env, NODE_ENV: "test" }).WORKSPACE_IMAGE);
-  dataDir = mkdtempSync(path.join(tmpdir(), "faults-container-"));
-  server = await startServerProcess({ dataDir });
-  store = createSqliteStore({ file: path.join(dataDir, "platform.sqlite") });
-  seeded = await seedGuestWithAgent(store);
+  scenario = await startFaultScenario({ name: "faults-container" });
 });
 
 afterAll(async () => {
-  await server?.stop("SIGTERM");
-  await store?.close();
-  if (seeded) await removeTestWorkspaces(docker, seeded.userId);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await scenario?.close();
 });
 
 describe("a workspace container killed mid-run", () => {
   it("ends the run with a clear error, keeps the history, and the next message works", async () => {
-    const { userId, token, agentId } = seeded!;
+    const { docker, store, server, guest, newConversation, openTab } = scenario!;
     onTestFailed(() => console.log(`server output (tail):\n${server.output().slice(-6000)}`));
-    const conversation = await store.createConversation({ agentId, ownerId: userId });
-    const socket: Socket = await connectSocket(server.url, token);
-    await socket.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: -1 });
-    const send = (text: string, clientMessageId: string) =>
-      socket.emitWithAck("conversation:send", { agentId, conversationId: conversation.id, text, clientMessageId });
-
-    const first = collectRun(socket, conversation.id);
-    expect(await send("compute the sum of 1 to 100 in Python", "c1")).toMatchObject({ ok: true });
-    expect(finishedOf(await first), JSON.stringify(finishedOf(await first))).toMatchObject({ type: "run_finished", status: "complete" });
+    const conversation = await newConversation();
+    const tab = await openTab(conversation);
+    const { socket, send } = tab;
+    await sendAndComplete(tab, "compute the sum of 1 to 100 in Python", "c1");
 
     const killedRun = collectRun(socket, conversation.id);
     const toolStarted = nextEvent(socket, conversation.id, (envelope) => envelope.event.type === "tool_use");
     expect(await send("run a slow task", "c2")).toMatchObject({ ok: true });
     await toolStarted;
-    await docker.getContainer(workspaceContainerName(userId)).kill();
+    await docker.getContainer(workspaceContainerName(guest.userId)).kill();
     const events = await killedRun;
 
     // What the person sees: an error that says what happened and what to do, then the run's end.
@@ -75,19 +51,7 @@ describe("a workspace container killed mid-run", () => {
     expect(stored[3]!.content.some((block) => block.type === "text" && block.text.includes("Starting a task"))).toBe(true);
 
     // The next message starts the workspace again and resumes the same CLI session from the volume.
-    const next = collectRun(socket, conversation.id);
-    expect(await send("now only the even numbers", "c3")).toMatchObject({ ok: true });
-    const nextEvents = await next;
-    expect(finishedOf(nextEvents), JSON.stringify(finishedOf(nextEvents))).toMatchObject({ type: "run_finished", status: "complete" });
-    expect(nextEvents.find((envelope) => envelope.event.type === "tool_result")?.event).toMatchObject({ output: expect.stringContaining("2550") });
-    expect((await store.listMessages(conversation.id)).map((message) => message.status)).toEqual([
-      "complete",
-      "complete",
-      "complete",
-      "failed",
-      "complete",
-      "complete",
-    ]);
+    await expectSessionResumes(store, tab, "c3");
     socket.disconnect();
   });
 });

@@ -1,16 +1,10 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Socket } from "socket.io-client";
-import { loadConfig } from "../../server/config";
-import { createSqliteStore } from "../../server/store/sqlite-store";
-import type { PlatformStore } from "../../server/store/store";
-import { collectRun, connectSocket, finishedOf, nextEvent, seedGuestWithAgent, startServerProcess, type ServerProcess } from "./support/server-process";
-import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
+import { expectSessionResumes, sendAndComplete, startFaultScenario, type FaultScenario } from "./support/fault-scenario";
+import { collectRun, finishedOf, nextEvent } from "./support/server-process";
 
 /**
  * The Docker engine restarts while an agent works: every container on the machine stops with it.
@@ -26,7 +20,6 @@ import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-work
  * SKIP_DOCKER_RESTART_TEST=1 to leave a developer's engine alone.
  */
 const run = promisify(execFile);
-const docker = new Docker();
 
 function localDockerdPid(): number | undefined {
   try {
@@ -82,18 +75,11 @@ async function restartDockerEngine(): Promise<void> {
   await waitFor("the Docker engine answering `docker info` again", engineAnswers, 60_000);
 }
 
-let dataDir: string;
-let server: ServerProcess | undefined;
-let store: PlatformStore | undefined;
-let seeded: { userId: string; token: string; agentId: string } | undefined;
+let scenario: FaultScenario | undefined;
 
 describe.skipIf(skipReason !== undefined)(`the Docker engine restarted mid-run${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   beforeAll(async () => {
-    await requireWorkspaceImage(docker, loadConfig({ ...process.env, NODE_ENV: "test" }).WORKSPACE_IMAGE);
-    dataDir = mkdtempSync(path.join(tmpdir(), "faults-engine-"));
-    server = await startServerProcess({ dataDir });
-    store = createSqliteStore({ file: path.join(dataDir, "platform.sqlite") });
-    seeded = await seedGuestWithAgent(store);
+    scenario = await startFaultScenario({ name: "faults-engine" });
   });
 
   afterAll(async () => {
@@ -102,24 +88,15 @@ describe.skipIf(skipReason !== undefined)(`the Docker engine restarted mid-run${
       spawn("setsid", ["nohup", "dockerd"], { detached: true, stdio: "ignore" }).unref();
       await waitFor("the Docker engine answering", engineAnswers, 60_000).catch(() => undefined);
     }
-    await server?.stop("SIGTERM");
-    await store?.close();
-    if (seeded) await removeTestWorkspaces(docker, seeded.userId);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scenario?.close();
   });
 
   it("ends the run with a clear error, the server survives, and the next message works once the engine is back", async () => {
-    const { userId, token, agentId } = seeded!;
-    const conversation = await store!.createConversation({ agentId, ownerId: userId });
-    const socket: Socket = await connectSocket(server!.url, token);
-    await socket.emitWithAck("conversation:follow", { conversationId: conversation.id, afterSeq: -1 });
-    const send = (text: string, clientMessageId: string) =>
-      socket.emitWithAck("conversation:send", { agentId, conversationId: conversation.id, text, clientMessageId });
-
-    const first = collectRun(socket, conversation.id);
-    expect(await send("compute the sum of 1 to 100 in Python", "d1")).toMatchObject({ ok: true });
-    const firstEvents = await first;
-    expect(finishedOf(firstEvents), JSON.stringify(finishedOf(firstEvents))).toMatchObject({ type: "run_finished", status: "complete" });
+    const { store, server, newConversation, openTab } = scenario!;
+    const conversation = await newConversation();
+    const tab = await openTab(conversation);
+    const { socket, send } = tab;
+    await sendAndComplete(tab, "compute the sum of 1 to 100 in Python", "d1");
 
     const cut = collectRun(socket, conversation.id, 180_000);
     const toolStarted = nextEvent(socket, conversation.id, (envelope) => envelope.event.type === "tool_use");
@@ -135,10 +112,10 @@ describe.skipIf(skipReason !== undefined)(`the Docker engine restarted mid-run${
       status: "failed",
       error: { code: expect.stringMatching(/^workspace_(lost|unavailable)$/), message: expect.stringMatching(/again|try/i) },
     });
-    expect(server!.child.exitCode).toBeNull();
+    expect(server.child.exitCode).toBeNull();
     expect(socket.connected).toBe(true);
 
-    const stored = await store!.listMessages(conversation.id);
+    const stored = await store.listMessages(conversation.id);
     expect(stored.map((message) => [message.role, message.status])).toEqual([
       ["user", "complete"],
       ["assistant", "complete"],
@@ -150,24 +127,12 @@ describe.skipIf(skipReason !== undefined)(`the Docker engine restarted mid-run${
     await waitFor(
       "/health reporting the Docker engine ok",
       async () => {
-        const report = (await (await fetch(`${server!.url}/health`)).json()) as { checks: Record<string, { status: string }> };
+        const report = (await (await fetch(`${server.url}/health`)).json()) as { checks: Record<string, { status: string }> };
         return report.checks.docker?.status === "ok";
       },
       60_000,
     );
-    const next = collectRun(socket, conversation.id);
-    expect(await send("now only the even numbers", "d3")).toMatchObject({ ok: true });
-    const nextEvents = await next;
-    expect(finishedOf(nextEvents), JSON.stringify(finishedOf(nextEvents))).toMatchObject({ type: "run_finished", status: "complete" });
-    expect(nextEvents.find((envelope) => envelope.event.type === "tool_result")?.event).toMatchObject({ output: expect.stringContaining("2550") });
-    expect((await store!.listMessages(conversation.id)).map((message) => message.status)).toEqual([
-      "complete",
-      "complete",
-      "complete",
-      "failed",
-      "complete",
-      "complete",
-    ]);
+    await expectSessionResumes(store, tab, "d3");
     socket.disconnect();
   }, 300_000);
 });

@@ -1,87 +1,49 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DELETE as deleteAgentRoute } from "@/app/api/agents/[id]/route";
 import { POST as duplicateAgentRoute } from "@/app/api/agents/[id]/duplicate/route";
 import { POST as createAgentRoute } from "@/app/api/agents/route";
-import type { AgentResponse } from "@/lib/agent-api";
 import type { ErrorPayload } from "@/lib/errors";
-import { configSchema } from "@/server/config";
-import type { ConversationService } from "@/server/conversations/conversation-service";
-import { registerPlatformServices } from "@/server/platform-services";
-import { createSqliteStore } from "@/server/store/sqlite-store";
-import type { PlatformStore } from "@/server/store/store";
-import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
+import { apiRequest, createAgentOk, idParams, readJson, startRestApi, type RestApi } from "./support/rest-client";
 
 /* The agents-per-user quota over REST, on a real SQLite store, through the exported route handlers. */
 
-let directory: string;
-let store: PlatformStore;
+let api: RestApi;
 let token: string;
 let otherToken: string;
 
 beforeAll(async () => {
-  process.env.AUTH_SECRET ??= "limits-agent-quota-secret-0123456789abcdef";
-  directory = mkdtempSync(path.join(tmpdir(), "limits-agent-quota-"));
-  store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
-  const conversations = { activeRunId: () => null } as unknown as ConversationService;
-  registerPlatformServices({
-    config: configSchema.parse({ MAX_AGENTS_PER_USER: "2" }),
-    store,
-    runtime: {} as WorkspaceRuntime,
-    conversations,
-    offlineDemoModel: true,
-  });
-  token = await guestToken();
-  otherToken = await guestToken();
+  api = await startRestApi({ name: "limits-agent-quota", env: { MAX_AGENTS_PER_USER: "2" } });
+  token = (await api.newGuest()).token;
+  otherToken = (await api.newGuest()).token;
 });
 
 afterAll(async () => {
-  await store.close();
-  rmSync(directory, { recursive: true, force: true });
+  await api.close();
 });
 
-async function guestToken(): Promise<string> {
-  const user = await store.createUser({ type: "guest" });
-  return (await store.createGuestSession({ userId: user.id, ttlMs: 60 * 60 * 1000 })).id;
-}
-
-function post(as: string, url: string, body: unknown = {}): Request {
-  return new Request(`http://localhost/api${url}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${as}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-}
-
-const params = (id: string) => ({ params: Promise.resolve({ id }) });
+const create = (as: string, name: string) => createAgentRoute(apiRequest(as, "/agents", { method: "POST", body: { name } }));
 
 describe("agents per user", () => {
   it("refuses a third agent (created or duplicated) with quota_exceeded and a way out, and allows one again after a delete", async () => {
-    const first = await createAgentRoute(post(token, "/agents", { name: "One" }));
-    expect(first.status).toBe(201);
-    const firstAgent = ((await first.json()) as AgentResponse).agent;
-    expect((await createAgentRoute(post(token, "/agents", { name: "Two" }))).status).toBe(201);
+    const firstAgent = await createAgentOk(token, { name: "One" });
+    await createAgentOk(token, { name: "Two" });
 
-    const refused = await createAgentRoute(post(token, "/agents", { name: "Three" }));
+    const refused = await create(token, "Three");
     expect(refused.status).toBe(429);
-    const { error } = (await refused.json()) as { error: ErrorPayload };
+    const { error } = await readJson<{ error: ErrorPayload }>(refused);
     expect(error.code).toBe("quota_exceeded");
     expect(error.message).toMatch(/You have 2 agents.*MAX_AGENTS_PER_USER.*Delete one/);
 
-    const duplicate = await duplicateAgentRoute(post(token, `/agents/${firstAgent.id}/duplicate`), params(firstAgent.id));
+    const duplicate = await duplicateAgentRoute(apiRequest(token, `/agents/${firstAgent.id}/duplicate`, { method: "POST" }), idParams(firstAgent.id));
     expect(duplicate.status).toBe(429);
-    expect((await store.listAgentsByOwner(firstAgent.ownerId)).length).toBe(2);
+    expect((await readJson<{ error: ErrorPayload }>(duplicate)).error.code).toBe("quota_exceeded");
+    expect((await api.store.listAgentsByOwner(firstAgent.ownerId)).map((agent) => agent.name).sort()).toEqual(["One", "Two"]);
 
     // Someone else's quota is their own.
-    expect((await createAgentRoute(post(otherToken, "/agents", { name: "Theirs" }))).status).toBe(201);
+    await createAgentOk(otherToken, { name: "Theirs" });
 
-    const deleted = await deleteAgentRoute(
-      new Request(`http://localhost/api/agents/${firstAgent.id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } }),
-      params(firstAgent.id),
-    );
-    expect(deleted.status).toBeLessThan(300);
-    expect((await createAgentRoute(post(token, "/agents", { name: "Three" }))).status).toBe(201);
+    const deleted = await deleteAgentRoute(apiRequest(token, `/agents/${firstAgent.id}`, { method: "DELETE" }), idParams(firstAgent.id));
+    expect(deleted.status).toBe(204);
+    expect((await create(token, "Three")).status).toBe(201);
   });
 });

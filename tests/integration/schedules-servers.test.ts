@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { agentConfigOf, type Agent, type Schedule, type ScheduleFire } from "@/lib/records";
 import { loadConfig } from "@/server/config";
 import { createDockerClient } from "@/server/platform";
@@ -11,7 +11,7 @@ import { nextRunAt } from "@/server/schedules/schedule-rules";
 import { createFirestoreStore } from "@/server/store/firestore-store";
 import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
-import { startFirestoreEmulator, stopFirestoreEmulator } from "./setup/firestore-emulator";
+import { clearEmulatorProject, useFirestoreEmulator } from "./setup/firestore-emulator";
 import { removeTestWorkspaces } from "./support/test-workspaces";
 import { until } from "./support/wait-until";
 
@@ -101,6 +101,9 @@ async function seedEveryMinuteAgent(store: PlatformStore): Promise<{ agent: Agen
   return { agent, schedule, firstSlot: nextRunAt(schedule, new Date(version.createdAt))! };
 }
 
+/** How the store makes record ids (runs included): 16 random bytes, base64url. */
+const recordIdFormat = /^[A-Za-z0-9_-]{22}$/;
+
 const finished = new Set<ScheduleFire["status"]>(["complete", "failed", "interrupted"]);
 
 async function fireOfSlot(store: PlatformStore, agentId: string, slot: Date): Promise<ScheduleFire | undefined> {
@@ -123,7 +126,7 @@ async function expectExactlyOnce(store: PlatformStore, env: Record<string, strin
     // Both servers have ticked past the slot by now (1 s ticks).
     await until("both servers to have seen the slot", async () => Date.now() > firstSlot.getTime() + 8_000, 60_000);
 
-    expect(fire).toMatchObject({ status: "complete", runId: expect.any(String) });
+    expect(fire).toMatchObject({ status: "complete", runId: expect.stringMatching(recordIdFormat) });
     const [holder, other] = fire.claimedBy === a.instanceId ? [a, b] : [b, a];
     expect([a.instanceId, b.instanceId]).toContain(fire.claimedBy);
     expect(holder.output()).toMatch(new RegExp(`"slot":"${firstSlot.toISOString()}".*"starting a scheduled run"`));
@@ -169,7 +172,7 @@ describe("schedules across server processes, on a SQLite file", () => {
           },
           75_000 + 90_000,
         );
-        expect(again).toMatchObject({ status: "complete", runId: expect.any(String) });
+        expect(again).toMatchObject({ status: "complete", runId: expect.stringMatching(recordIdFormat) });
         expect(await store.getRun(again.runId!)).toMatchObject({ trigger: "schedule", scheduleId: "every-minute", status: "complete" });
       } finally {
         await restarted.stop();
@@ -187,26 +190,10 @@ describe("schedules across server processes, on a SQLite file", () => {
 });
 
 describe("schedules across server processes, on the Firestore emulator", () => {
-  let host = "";
-  let stopWhenDone = false;
-
-  beforeAll(async () => {
-    const provided = inject("firestoreEmulatorHost");
-    if (provided) {
-      host = provided;
-    } else {
-      const emulator = await startFirestoreEmulator();
-      host = emulator.host;
-      stopWhenDone = emulator.startedHere;
-    }
-    process.env.FIRESTORE_EMULATOR_HOST = host;
-  });
-
-  afterAll(async () => {
-    if (stopWhenDone) await stopFirestoreEmulator(host);
-  });
+  const emulator = useFirestoreEmulator();
 
   it("two servers run a due slot exactly once", async () => {
+    const host = emulator.host();
     const projectId = `demo-schedules-${randomBytes(6).toString("hex")}`;
     const dataDir = mkdtempSync(path.join(tmpdir(), "schedules-servers-fs-"));
     dataDirs.push(dataDir);
@@ -215,7 +202,8 @@ describe("schedules across server processes, on the Firestore emulator", () => {
       await expectExactlyOnce(store, { DATA_DIR: dataDir, STORE: "firestore", FIRESTORE_EMULATOR_HOST: host, GOOGLE_CLOUD_PROJECT: projectId });
     } finally {
       await store.close();
-      await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: "DELETE" }).catch(() => undefined);
+      // Best effort: a project left behind harms no other test, and must not hide why this one failed.
+      await clearEmulatorProject(host, projectId).catch(() => undefined);
     }
   }, 300_000);
 });

@@ -1,80 +1,42 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as createAgentRoute } from "@/app/api/agents/route";
-import { PATCH as patchAgentRoute } from "@/app/api/agents/[id]/route";
 import { GET as getSharingRoute, PATCH as patchSharingRoute } from "@/app/api/agents/[id]/share/route";
 import { GET as getSharedRoute } from "@/app/api/share/[token]/route";
 import { POST as useSharedRoute } from "@/app/api/share/[token]/use/route";
-import type { AgentResponse, UpdateAgentBody } from "@/lib/agent-api";
+import type { UpdateAgentBody } from "@/lib/agent-api";
 import type { ErrorPayload } from "@/lib/errors";
 import type { ContentBlock } from "@/lib/records";
 import type { SharedAgentResponse, SharingResponse, UpdateSharingBody, UseSharedAgentResponse } from "@/lib/share-api";
-import { configSchema } from "@/server/config";
-import type { ConversationService } from "@/server/conversations/conversation-service";
-import { registerPlatformServices } from "@/server/platform-services";
-import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
-import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
+import { apiRequest, createAgentOk, idParams, readJson, routeParams, startRestApi, updateAgentOk, type RestApi, type RestGuest } from "./support/rest-client";
 
 /*
  * Sharing an agent by link on a real SQLite store, through the exported route handlers the way
  * Next calls them: the owner's controls, the public read without a session, and "Use this agent".
  */
 
-const base = "http://localhost/api";
+/** A webhook secret is 32 random bytes, base64url. */
+const webhookSecretFormat = /^[A-Za-z0-9_-]{43}$/;
 
-let directory: string;
+let api: RestApi;
 let store: PlatformStore;
-let owner: { token: string; userId: string };
-let visitor: { token: string; userId: string };
+let owner: RestGuest;
+let visitor: RestGuest;
 
 beforeAll(async () => {
-  // Sign-in reads its secret from here, else it would create one in the repository's data/.
-  process.env.AUTH_SECRET ??= "share-api-test-secret-0123456789abcdef";
-  directory = mkdtempSync(path.join(tmpdir(), "share-api-"));
-  store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
-  registerPlatformServices({
-    config: configSchema.parse({ DEFAULT_MODEL: "claude-test-model" }),
-    store,
-    runtime: {} as WorkspaceRuntime,
-    conversations: {} as ConversationService,
-    offlineDemoModel: true,
-  });
-  owner = await guest();
-  visitor = await guest();
+  api = await startRestApi({ name: "share-api", env: { DEFAULT_MODEL: "claude-test-model" } });
+  store = api.store;
+  owner = await api.newGuest();
+  visitor = await api.newGuest();
 });
 
 afterAll(async () => {
-  await store.close();
-  rmSync(directory, { recursive: true, force: true });
+  await api.close();
 });
 
-async function guest(): Promise<{ token: string; userId: string }> {
-  const user = await store.createUser({ type: "guest" });
-  const session = await store.createGuestSession({ userId: user.id, ttlMs: 60 * 60 * 1000 });
-  return { token: session.id, userId: user.id };
-}
+const tokenParams = (token: string) => routeParams({ token });
 
-function request(token: string | null, url: string, init: { method?: string; body?: unknown } = {}): Request {
-  const headers = new Headers();
-  if (token) headers.set("authorization", `Bearer ${token}`);
-  if (init.body !== undefined) headers.set("content-type", "application/json");
-  return new Request(`${base}${url}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-}
-
-const agentParams = (id: string) => ({ params: Promise.resolve({ id }) });
-const tokenParams = (token: string) => ({ params: Promise.resolve({ token }) });
-
-async function json<T>(response: Response): Promise<T> {
-  return (await response.json()) as T;
-}
-
-async function createAgent(token: string, templateId = "python-tutor") {
-  const response = await createAgentRoute(request(token, "/agents", { method: "POST", body: { templateId } }));
-  expect(response.status).toBe(201);
-  return (await json<AgentResponse>(response)).agent;
+function createAgent(token: string, templateId = "python-tutor") {
+  return createAgentOk(token, { templateId });
 }
 
 async function conversationWith(agentId: string, ownerId: string, title: string, exchange: [string, ContentBlock[]]) {
@@ -85,26 +47,25 @@ async function conversationWith(agentId: string, ownerId: string, title: string,
 }
 
 function share(token: string, agentId: string, body: UpdateSharingBody) {
-  return patchSharingRoute(request(token, `/agents/${agentId}/share`, { method: "PATCH", body }), agentParams(agentId));
+  return patchSharingRoute(apiRequest(token, `/agents/${agentId}/share`, { method: "PATCH", body }), idParams(agentId));
 }
 
 async function shareOk(token: string, agentId: string, body: UpdateSharingBody): Promise<SharingResponse> {
   const response = await share(token, agentId, body);
   expect(response.status).toBe(200);
-  return json<SharingResponse>(response);
+  return readJson<SharingResponse>(response);
 }
 
-async function editAgent(agentId: string, body: UpdateAgentBody) {
-  const response = await patchAgentRoute(request(owner.token, `/agents/${agentId}`, { method: "PATCH", body }), agentParams(agentId));
-  expect(response.status).toBe(200);
-  return (await json<AgentResponse>(response)).agent;
+function editAgent(agentId: string, body: UpdateAgentBody) {
+  return updateAgentOk(owner.token, agentId, body);
 }
 
 function readShared(shareToken: string) {
-  return getSharedRoute(request(null, `/share/${shareToken}`), tokenParams(shareToken));
+  return getSharedRoute(apiRequest(null, `/share/${shareToken}`), tokenParams(shareToken));
 }
 
 function tokenOf(shareUrl: string | null): string {
+  // The store makes a share token from 16 random bytes, base64url.
   expect(shareUrl).toMatch(/^http:\/\/localhost\/share\/[A-Za-z0-9_-]{22}$/);
   return shareUrl!.split("/").pop()!;
 }
@@ -135,7 +96,7 @@ describe("sharing an agent by link", () => {
 
     const response = await readShared(tokenOf(shareUrl));
     expect(response.status).toBe(200);
-    const { shared: page } = await json<SharedAgentResponse>(response);
+    const { shared: page } = await readJson<SharedAgentResponse>(response);
     expect(page).toMatchObject({ name: agent.name, description: agent.description, instructions: agent.instructions, model: agent.model, visibility: "link" });
     expect(page.transcript?.title).toBe("Sum of 1 to 100");
     expect(page.transcript?.messages.map((message) => message.role)).toEqual(["user", "assistant"]);
@@ -162,12 +123,12 @@ describe("sharing an agent by link", () => {
 
     const v2 = await shareOk(owner.token, agent.id, { visibility: "public", sharedConversationId: second.id, expectedVersion: v1.agent.version });
     expect(tokenOf(v2.shareUrl)).toBe(shareToken);
-    const switched = JSON.stringify(await json<SharedAgentResponse>(await readShared(shareToken)));
+    const switched = JSON.stringify(await readJson<SharedAgentResponse>(await readShared(shareToken)));
     expect(switched).toContain("second-reply-marker");
     expect(switched).not.toContain("first-reply-marker");
 
     await shareOk(owner.token, agent.id, { visibility: "public", sharedConversationId: null, expectedVersion: v2.agent.version });
-    const none = await json<SharedAgentResponse>(await readShared(shareToken));
+    const none = await readJson<SharedAgentResponse>(await readShared(shareToken));
     expect(none.shared.transcript).toBeNull();
     expect(JSON.stringify(none)).not.toContain("reply-marker");
   });
@@ -180,7 +141,7 @@ describe("sharing an agent by link", () => {
     for (const sharedConversationId of [elsewhere.id, visitorsChat.id, "no-such-conversation"]) {
       const response = await share(owner.token, agent.id, { visibility: "link", sharedConversationId, expectedVersion: agent.version });
       expect(response.status).toBe(400);
-      expect((await json<{ error: ErrorPayload }>(response)).error.issues?.[0]?.path).toBe("sharedConversationId");
+      expect((await readJson<{ error: ErrorPayload }>(response)).error.issues?.[0]?.path).toBe("sharedConversationId");
     }
     expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });
   });
@@ -196,8 +157,8 @@ describe("sharing an agent by link", () => {
     expect(revoked.agent.shareToken).toBeUndefined();
     const gone = await readShared(oldToken);
     expect(gone.status).toBe(404);
-    expect((await json<{ error: ErrorPayload }>(gone)).error).toMatchObject({ code: "not_found", message: expect.stringMatching(/revoked/) });
-    expect((await useSharedRoute(request(visitor.token, `/share/${oldToken}/use`, { method: "POST" }), tokenParams(oldToken))).status).toBe(404);
+    expect((await readJson<{ error: ErrorPayload }>(gone)).error).toMatchObject({ code: "not_found", message: expect.stringMatching(/revoked/) });
+    expect((await useSharedRoute(apiRequest(visitor.token, `/share/${oldToken}/use`, { method: "POST" }), tokenParams(oldToken))).status).toBe(404);
 
     const reshared = await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: revoked.agent.version });
     const newToken = tokenOf(reshared.shareUrl);
@@ -215,7 +176,7 @@ describe("sharing an agent by link", () => {
     const revoked = await shareOk(owner.token, agent.id, { visibility: "private", expectedVersion: shared.agent.version });
     expect(revoked.agent.sharedConversationId).toBeUndefined();
     const again = await shareOk(owner.token, agent.id, { visibility: "link", expectedVersion: revoked.agent.version });
-    expect((await json<SharedAgentResponse>(await readShared(tokenOf(again.shareUrl)))).shared.transcript).toBeNull();
+    expect((await readJson<SharedAgentResponse>(await readShared(tokenOf(again.shareUrl)))).shared.transcript).toBeNull();
   });
 
   it("shows no transcript once the chosen conversation is deleted", async () => {
@@ -225,7 +186,7 @@ describe("sharing an agent by link", () => {
     await store.deleteConversation(chat.id);
     const response = await readShared(tokenOf(shared.shareUrl));
     expect(response.status).toBe(200);
-    expect((await json<SharedAgentResponse>(response)).shared.transcript).toBeNull();
+    expect((await readJson<SharedAgentResponse>(response)).shared.transcript).toBeNull();
   });
 
   it("lets only the owner see or change sharing: anyone else gets 404, and without a session 401", async () => {
@@ -233,14 +194,14 @@ describe("sharing an agent by link", () => {
     const chat = await conversationWith(agent.id, owner.userId, "Chat", ["q", [{ type: "text", text: "a" }]]);
     const asVisitor = await share(visitor.token, agent.id, { visibility: "public", sharedConversationId: chat.id, expectedVersion: agent.version });
     expect(asVisitor.status).toBe(404);
-    expect((await getSharingRoute(request(visitor.token, `/agents/${agent.id}/share`), agentParams(agent.id))).status).toBe(404);
+    expect((await getSharingRoute(apiRequest(visitor.token, `/agents/${agent.id}/share`), idParams(agent.id))).status).toBe(404);
     expect((await share("", agent.id, { visibility: "public", expectedVersion: agent.version })).status).toBe(401);
     expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });
     expect((await store.getAgent(agent.id)).shareToken).toBeUndefined();
 
-    const mine = await getSharingRoute(request(owner.token, `/agents/${agent.id}/share`), agentParams(agent.id));
+    const mine = await getSharingRoute(apiRequest(owner.token, `/agents/${agent.id}/share`), idParams(agent.id));
     expect(mine.status).toBe(200);
-    expect(await json<SharingResponse>(mine)).toMatchObject({ agent: { id: agent.id, visibility: "private" }, shareUrl: null });
+    expect(await readJson<SharingResponse>(mine)).toMatchObject({ agent: { id: agent.id, visibility: "private" }, shareUrl: null });
   });
 
   it("answers a stale sharing change with 409 and a bad body with 400", async () => {
@@ -250,7 +211,7 @@ describe("sharing an agent by link", () => {
     expect(stale.status).toBe(409);
     const bad = await share(owner.token, agent.id, { visibility: "everyone", expectedVersion: 2 } as never);
     expect(bad.status).toBe(400);
-    expect((await json<{ error: ErrorPayload }>(bad)).error.issues?.[0]?.path).toBe("visibility");
+    expect((await readJson<{ error: ErrorPayload }>(bad)).error.issues?.[0]?.path).toBe("visibility");
   });
 });
 
@@ -261,11 +222,11 @@ describe("using a shared agent", () => {
     const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "link", sharedConversationId: chat.id, expectedVersion: agent.version });
     const shareToken = tokenOf(shareUrl);
 
-    expect((await useSharedRoute(request(null, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken))).status).toBe(401);
+    expect((await useSharedRoute(apiRequest(null, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken))).status).toBe(401);
 
-    const response = await useSharedRoute(request(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    const response = await useSharedRoute(apiRequest(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
     expect(response.status).toBe(201);
-    const { agent: copy } = await json<UseSharedAgentResponse>(response);
+    const { agent: copy } = await readJson<UseSharedAgentResponse>(response);
     expect(copy).toMatchObject({
       ownerId: visitor.userId,
       name: agent.name,
@@ -291,9 +252,9 @@ describe("using a shared agent", () => {
     const agent = await createAgent(owner.token, "data-cleaner");
     const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "public", expectedVersion: agent.version });
     const shareToken = tokenOf(shareUrl);
-    const response = await useSharedRoute(request(owner.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    const response = await useSharedRoute(apiRequest(owner.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
     expect(response.status).toBe(201);
-    const { agent: copy } = await json<UseSharedAgentResponse>(response);
+    const { agent: copy } = await readJson<UseSharedAgentResponse>(response);
     expect(copy).toMatchObject({ ownerId: owner.userId, name: `${agent.name} (copy)`, copiedFrom: agent.id });
   });
 });
@@ -316,17 +277,17 @@ describe("pinning a share link to a version", () => {
     await editAgent(agent.id, { name: "Renamed later", instructions: "Later instructions.", expectedVersion: shared.version });
     const shareToken = tokenOf(shareUrl);
 
-    const { shared: page } = await json<SharedAgentResponse>(await readShared(shareToken));
+    const { shared: page } = await readJson<SharedAgentResponse>(await readShared(shareToken));
     expect(page).toMatchObject({ name: agent.name, instructions: "Pinned instructions.", model: "claude-pinned-model", pinnedVersion: pinnedConfig.version });
     const secret = (await store.getAgent(agent.id)).webhookSecret!;
-    expect(secret).toBeDefined();
+    expect(secret).toMatch(webhookSecretFormat);
     const visible = JSON.stringify(page);
     for (const hidden of ["Later instructions.", "Renamed later", "owner-only-schedule-prompt", "owner-only-webhook", secret, "sch_"]) expect(visible).not.toContain(hidden);
     expect(page).not.toHaveProperty("schedules");
 
-    const used = await useSharedRoute(request(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
+    const used = await useSharedRoute(apiRequest(visitor.token, `/share/${shareToken}/use`, { method: "POST" }), tokenParams(shareToken));
     expect(used.status).toBe(201);
-    const { agent: copy } = await json<UseSharedAgentResponse>(used);
+    const { agent: copy } = await readJson<UseSharedAgentResponse>(used);
     expect(copy).toMatchObject({ ownerId: visitor.userId, name: agent.name, instructions: "Pinned instructions.", model: "claude-pinned-model", schedules: [] });
     const storedCopy = await store.getAgent(copy.id);
     expect(storedCopy.schedules).toEqual([]);
@@ -335,7 +296,7 @@ describe("pinning a share link to a version", () => {
 
     const latest = await store.getAgent(agent.id);
     await shareOk(owner.token, agent.id, { visibility: "link", pinnedVersion: null, expectedVersion: latest.version });
-    const { shared: following } = await json<SharedAgentResponse>(await readShared(shareToken));
+    const { shared: following } = await readJson<SharedAgentResponse>(await readShared(shareToken));
     expect(following).toMatchObject({ name: "Renamed later", instructions: "Later instructions.", pinnedVersion: null });
     expect(JSON.stringify(following)).not.toContain("owner-only");
   });
@@ -344,18 +305,20 @@ describe("pinning a share link to a version", () => {
     const agent = await createAgent(owner.token);
     const scheduled = await editAgent(agent.id, { schedules: [schedule], expectedVersion: 1 });
     const { shareUrl } = await shareOk(owner.token, agent.id, { visibility: "public", expectedVersion: scheduled.version });
-    const { shared: page } = await json<SharedAgentResponse>(await readShared(tokenOf(shareUrl)));
+    const { shared: page } = await readJson<SharedAgentResponse>(await readShared(tokenOf(shareUrl)));
     expect(page.pinnedVersion).toBeNull();
     expect(page).not.toHaveProperty("schedules");
+    const secret = (await store.getAgent(agent.id)).webhookSecret!;
+    expect(secret).toMatch(webhookSecretFormat);
     const visible = JSON.stringify(page);
-    for (const hidden of ["owner-only-schedule-prompt", "owner-only-webhook", (await store.getAgent(agent.id)).webhookSecret!]) expect(visible).not.toContain(hidden);
+    for (const hidden of ["owner-only-schedule-prompt", "owner-only-webhook", secret]) expect(visible).not.toContain(hidden);
   });
 
   it("refuses to pin a version the agent does not have, and changes nothing", async () => {
     const agent = await createAgent(owner.token);
     const response = await share(owner.token, agent.id, { visibility: "link", pinnedVersion: 7, expectedVersion: agent.version });
     expect(response.status).toBe(400);
-    const { error } = await json<{ error: ErrorPayload }>(response);
+    const { error } = await readJson<{ error: ErrorPayload }>(response);
     expect(error.message).toMatch(/no version 7/);
     expect(error.issues?.[0]?.path).toBe("pinnedVersion");
     expect(await store.getAgent(agent.id)).toMatchObject({ visibility: "private", version: agent.version });

@@ -1,98 +1,55 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as createAgentRoute } from "@/app/api/agents/route";
-import { GET as getAgentRoute, PATCH as patchAgentRoute } from "@/app/api/agents/[id]/route";
+import { GET as getAgentRoute } from "@/app/api/agents/[id]/route";
 import { POST as rollbackRoute } from "@/app/api/agents/[id]/rollback/route";
 import { GET as listVersionsRoute } from "@/app/api/agents/[id]/versions/route";
 import type { AgentResponse, UpdateAgentBody } from "@/lib/agent-api";
 import type { ErrorPayload } from "@/lib/errors";
 import type { ScheduleInput } from "@/lib/records";
 import type { VersionListResponse } from "@/lib/version-api";
-import { configSchema } from "@/server/config";
-import type { ConversationService } from "@/server/conversations/conversation-service";
-import { registerPlatformServices } from "@/server/platform-services";
-import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
-import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
+import { apiRequest, createAgentOk, idParams, readJson, startRestApi, updateAgent, updateAgentOk, type RestApi, type RestGuest } from "./support/rest-client";
 
 /*
  * An agent's versions, rollback and schedule edits through the REST API, on a real SQLite store,
  * calling the exported route handlers the way Next does. No Docker: nothing here runs the agent.
  */
 
-const base = "http://localhost/api";
 const minIntervalSeconds = 300;
 
-let directory: string;
+let api: RestApi;
 let store: PlatformStore;
-let owner: { token: string; userId: string };
-let visitor: { token: string; userId: string };
+let owner: RestGuest;
+let visitor: RestGuest;
 
 beforeAll(async () => {
-  // Sign-in reads its secret from here, else it would create one in the repository's data/.
-  process.env.AUTH_SECRET ??= "versions-api-test-secret-0123456789abcdef";
-  directory = mkdtempSync(path.join(tmpdir(), "versions-api-"));
-  store = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
-  registerPlatformServices({
-    config: configSchema.parse({ DEFAULT_MODEL: "claude-test-model", SCHEDULE_MIN_INTERVAL_SECONDS: String(minIntervalSeconds) }),
-    store,
-    runtime: {} as WorkspaceRuntime,
-    conversations: {} as ConversationService,
-    offlineDemoModel: true,
-  });
-  owner = await guest("Ada Lovelace");
-  visitor = await guest();
+  api = await startRestApi({ name: "versions-api", env: { DEFAULT_MODEL: "claude-test-model", SCHEDULE_MIN_INTERVAL_SECONDS: String(minIntervalSeconds) } });
+  store = api.store;
+  owner = await api.newGuest("Ada Lovelace");
+  visitor = await api.newGuest();
 });
 
 afterAll(async () => {
-  await store.close();
-  rmSync(directory, { recursive: true, force: true });
+  await api.close();
 });
 
-async function guest(name?: string): Promise<{ token: string; userId: string }> {
-  const user = await store.createUser({ type: "guest" });
-  if (name) await store.updateUser(user.id, { name });
-  const session = await store.createGuestSession({ userId: user.id, ttlMs: 60 * 60 * 1000 });
-  return { token: session.id, userId: user.id };
-}
-
-function request(token: string | null, url: string, init: { method?: string; body?: unknown } = {}): Request {
-  const headers = new Headers();
-  if (token) headers.set("authorization", `Bearer ${token}`);
-  if (init.body !== undefined) headers.set("content-type", "application/json");
-  return new Request(`${base}${url}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-}
-
-const params = (id: string) => ({ params: Promise.resolve({ id }) });
-
-async function json<T>(response: Response): Promise<T> {
-  return (await response.json()) as T;
-}
-
-async function createAgent(instructions = "Answer in one line.") {
-  const response = await createAgentRoute(request(owner.token, "/agents", { method: "POST", body: { name: "Reporter", instructions } }));
-  expect(response.status).toBe(201);
-  return (await json<AgentResponse>(response)).agent;
+function createAgent(instructions = "Answer in one line.") {
+  return createAgentOk(owner.token, { name: "Reporter", instructions });
 }
 
 function edit(agentId: string, body: UpdateAgentBody, token = owner.token) {
-  return patchAgentRoute(request(token, `/agents/${agentId}`, { method: "PATCH", body }), params(agentId));
+  return updateAgent(token, agentId, body);
 }
 
-async function editOk(agentId: string, body: UpdateAgentBody) {
-  const response = await edit(agentId, body);
-  expect(response.status).toBe(200);
-  return (await json<AgentResponse>(response)).agent;
+function editOk(agentId: string, body: UpdateAgentBody) {
+  return updateAgentOk(owner.token, agentId, body);
 }
 
 function rollback(agentId: string, body: unknown, token = owner.token) {
-  return rollbackRoute(request(token, `/agents/${agentId}/rollback`, { method: "POST", body }), params(agentId));
+  return rollbackRoute(apiRequest(token, `/agents/${agentId}/rollback`, { method: "POST", body }), idParams(agentId));
 }
 
 async function versionsOf(agentId: string, token = owner.token) {
-  return listVersionsRoute(request(token, `/agents/${agentId}/versions`), params(agentId));
+  return listVersionsRoute(apiRequest(token, `/agents/${agentId}/versions`), idParams(agentId));
 }
 
 const morning: ScheduleInput = {
@@ -111,12 +68,15 @@ describe("an agent's versions", () => {
 
     const response = await versionsOf(agent.id);
     expect(response.status).toBe(200);
-    const { versions } = await json<VersionListResponse>(response);
+    const { versions } = await readJson<VersionListResponse>(response);
     expect(versions.map((version) => version.version)).toEqual([3, 2, 1]);
     expect(versions.map((version) => version.createdByName)).toEqual(["Ada Lovelace", "Ada Lovelace", "Ada Lovelace"]);
     expect(versions[1]?.config.instructions).toBe("Answer in two lines.");
     expect(versions[0]?.config.schedules).toMatchObject([morning]);
-    expect(versions[0]?.createdAt).toEqual(expect.any(String));
+    // When each was made, as an ISO time, newest first.
+    const times = versions.map((version) => version.createdAt);
+    for (const time of times) expect(new Date(time).toISOString()).toBe(time);
+    expect([...times].sort().reverse()).toEqual(times);
 
     expect((await versionsOf(agent.id, visitor.token)).status).toBe(404);
     expect((await versionsOf(agent.id, "")).status).toBe(401);
@@ -128,13 +88,13 @@ describe("an agent's versions", () => {
 
     const response = await rollback(agent.id, { version: 1, expectedVersion: 2 });
     expect(response.status).toBe(200);
-    const { agent: restored } = await json<AgentResponse>(response);
+    const { agent: restored } = await readJson<AgentResponse>(response);
     expect(restored).toMatchObject({ version: 3, instructions: "Version one instructions.", model: "claude-test-model", status: "idle" });
-    expect(await json<AgentResponse>(await getAgentRoute(request(owner.token, `/agents/${agent.id}`), params(agent.id)))).toMatchObject({
+    expect(await readJson<AgentResponse>(await getAgentRoute(apiRequest(owner.token, `/agents/${agent.id}`), idParams(agent.id)))).toMatchObject({
       agent: { version: 3, instructions: "Version one instructions." },
     });
     // History is never rewritten: the rollback is version 3, with version 1's config.
-    const { versions } = await json<VersionListResponse>(await versionsOf(agent.id));
+    const { versions } = await readJson<VersionListResponse>(await versionsOf(agent.id));
     expect(versions.map((version) => version.version)).toEqual([3, 2, 1]);
     expect(versions[0]?.config).toEqual(versions[2]?.config);
   });
@@ -146,7 +106,7 @@ describe("an agent's versions", () => {
     expect(cleared.schedules).toEqual([]);
     expect(await store.listAgentsWithEnabledSchedules()).not.toContainEqual(expect.objectContaining({ id: agent.id }));
 
-    const { agent: restored } = await json<AgentResponse>(await rollback(agent.id, { version: scheduled.version, expectedVersion: cleared.version }));
+    const { agent: restored } = await readJson<AgentResponse>(await rollback(agent.id, { version: scheduled.version, expectedVersion: cleared.version }));
     expect(restored.schedules).toEqual(scheduled.schedules);
     expect((await store.listAgentsWithEnabledSchedules()).map((entry) => entry.id)).toContain(agent.id);
   });
@@ -158,7 +118,7 @@ describe("an agent's versions", () => {
 
     const response = await rollback(agent.id, { version: 1, expectedVersion: 1 });
     expect(response.status).toBe(409);
-    expect((await json<{ error: ErrorPayload }>(response)).error).toMatchObject({ code: "conflict", message: expect.stringMatching(/Reload/) });
+    expect((await readJson<{ error: ErrorPayload }>(response)).error).toMatchObject({ code: "conflict", message: expect.stringMatching(/Reload/) });
     expect(await store.getAgent(agent.id)).toEqual(before);
     expect((await store.listAgentVersions(agent.id)).map((version) => version.version)).toEqual([2, 1]);
   });
@@ -167,11 +127,11 @@ describe("an agent's versions", () => {
     const agent = await createAgent();
     const missing = await rollback(agent.id, { version: 9, expectedVersion: 1 });
     expect(missing.status).toBe(404);
-    expect((await json<{ error: ErrorPayload }>(missing)).error.message).toMatch(/no version 9/);
+    expect((await readJson<{ error: ErrorPayload }>(missing)).error.message).toMatch(/no version 9/);
     expect((await rollback(agent.id, { version: 1, expectedVersion: 1 }, visitor.token)).status).toBe(404);
     const bad = await rollback(agent.id, { version: "first", expectedVersion: 1 });
     expect(bad.status).toBe(400);
-    expect((await json<{ error: ErrorPayload }>(bad)).error.issues?.[0]?.path).toBe("version");
+    expect((await readJson<{ error: ErrorPayload }>(bad)).error.issues?.[0]?.path).toBe("version");
     expect((await store.getAgent(agent.id)).version).toBe(1);
   });
 });
@@ -210,7 +170,7 @@ describe("editing schedules with PATCH /api/agents/{id}", () => {
     for (const [schedule, field, sentence] of cases) {
       const response = await edit(agent.id, { schedules: [schedule], expectedVersion: 1 });
       expect(response.status).toBe(400);
-      const { error } = await json<{ error: ErrorPayload }>(response);
+      const { error } = await readJson<{ error: ErrorPayload }>(response);
       expect(error.code).toBe("bad_request");
       expect(error.message).toMatch(sentence);
       expect(error.issues?.[0]?.path).toBe(field);
