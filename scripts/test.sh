@@ -34,8 +34,9 @@ stage "lint" npx eslint . --max-warnings 0
 # Any import cycle fails the run: each layer imports only downwards (docs/architecture.md, "Layers").
 stage "import cycles" npx madge --circular --warning --extensions ts,tsx --ts-config tsconfig.json server lib components stores app
 stage "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
-stage "integration tests" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
+# Before the integration tests: the several-replica tests serve the pages from this build.
 stage "production build" bash -c 'NODE_ENV=production npx next build >.cache/next-build.log 2>&1 || { cat .cache/next-build.log; exit 1; }; node scripts/build-server.mjs'
+stage "integration tests" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
 stage "end-to-end tests" env PLAYWRIGHT_JSON_OUTPUT_FILE="$reports/e2e.json" npx playwright test --reporter=list,json
 
 log "total $(fmt_ms $(( $(now_ms) - started )))"

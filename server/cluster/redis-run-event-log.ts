@@ -28,9 +28,10 @@ export function createRedisRunEventLog(redis: Redis, options: RedisRunEventLogOp
   const scripted = redis as RedisWithAppendScript;
 
   return {
-    async append(conversationId, runId, event) {
+    async append(conversationId, runId, event, options) {
       const at = new Date().toISOString();
-      const seq = await scripted.appendRunEvent(streamKey(conversationId), counterKey(conversationId), maxEvents, runId, at, JSON.stringify(event), ttlSeconds);
+      const floorCounter = (options?.afterSeq ?? -1) + 2;
+      const seq = await scripted.appendRunEvent(streamKey(conversationId), counterKey(conversationId), maxEvents, runId, at, JSON.stringify(event), ttlSeconds, floorCounter);
       return { conversationId, runId, seq, at, event };
     },
     async since(conversationId, afterSeq) {
@@ -81,6 +82,12 @@ if counter == 1 then
     redis.call('SET', KEYS[2], counter)
   end
 end
+-- A Redis that lost everything (restarted without persistence) must not number a live
+-- conversation from 0 again: its followers would drop the events as already seen.
+if counter < tonumber(ARGV[6]) then
+  counter = tonumber(ARGV[6])
+  redis.call('SET', KEYS[2], counter)
+end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], counter .. '-0', 'runId', ARGV[2], 'at', ARGV[3], 'event', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
@@ -88,7 +95,7 @@ return counter - 1
 `;
 
 type RedisWithAppendScript = Redis & {
-  appendRunEvent(streamKey: string, counterKey: string, maxEvents: number, runId: string, at: string, eventJson: string, ttlSeconds: number): Promise<number>;
+  appendRunEvent(streamKey: string, counterKey: string, maxEvents: number, runId: string, at: string, eventJson: string, ttlSeconds: number, floorCounter: number): Promise<number>;
 };
 
 function envelopeFromEntry(conversationId: string, id: string, fields: string[]): RunEventEnvelope | null {

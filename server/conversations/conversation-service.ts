@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { AgentEvent } from "../../lib/agent-events";
 import { applyAgentEvent, emptyReply, endsStep, type AssistantReplyState } from "../../lib/assistant-reply";
 import { AppError } from "../../lib/errors";
@@ -94,6 +95,8 @@ export class ConversationService {
   private readonly activeRuns = new Map<string, ActiveRun>();
   /** Each conversation's last publish, which the next one waits for. */
   private readonly publishing = new Map<string, Promise<unknown>>();
+  /** The last sequence number this server handed out per conversation (recent ones). */
+  private readonly lastSeqs = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(private readonly options: ConversationServiceOptions) {}
 
@@ -342,7 +345,8 @@ export class ConversationService {
   private publish(conversationId: string, runId: string, event: RunEventEnvelope["event"]): Promise<RunEventEnvelope> {
     const previous = this.publishing.get(conversationId) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const envelope = await this.options.eventLog.append(conversationId, runId, event);
+      const envelope = await this.options.eventLog.append(conversationId, runId, event, { afterSeq: this.lastSeqs.get(conversationId) });
+      this.lastSeqs.set(conversationId, envelope.seq);
       this.options.publish(envelope);
       return envelope;
     });

@@ -9,7 +9,8 @@ import type { RunEventEnvelope } from "../../lib/socket-events";
  * in order: each resolves with the sequence number it was given.
  */
 export interface RunEventLog {
-  append(conversationId: string, runId: string, event: RunEventEnvelope["event"]): Promise<RunEventEnvelope>;
+  /** `afterSeq`: the last number this server handed out here; the new one is above it even if the log lost its state. */
+  append(conversationId: string, runId: string, event: RunEventEnvelope["event"], options?: { afterSeq?: number }): Promise<RunEventEnvelope>;
   /** Events after `afterSeq`, oldest first. */
   since(conversationId: string, afterSeq: number): Promise<RunEventEnvelope[]>;
   /** The last sequence number given in this conversation, -1 before the first. */

@@ -29,6 +29,11 @@ export interface ServerProcessOptions {
   /** Extra environment (store choice, limits); wins over the defaults below. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /**
+   * "production" serves the pages from the last `next build` (.next), as `npm start` does: several
+   * processes can share one build, while Next allows one development server per project folder.
+   */
+  mode?: "development" | "production";
 }
 
 /** A TCP port nothing listens on right now (loopback). */
@@ -55,7 +60,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     cwd: projectRoot,
     env: {
       ...process.env,
-      NODE_ENV: "development",
+      NODE_ENV: options.mode ?? "development",
       PORT: String(port),
       HOST: "127.0.0.1",
       DATA_DIR: options.dataDir,
