@@ -13,10 +13,8 @@ import type { PlatformStore } from "./store/store";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 import { resolveStoreConfig } from "./store/store-config";
 import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
-import { WorkspaceActivity } from "./workspaces/workspace-activity";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
 import { scheduledRunDueSoon } from "./workspaces/scheduled-runs-due";
-import { createConversationLimits } from "./limits/usage-quotas";
 import { platformMetrics } from "./metrics/platform-metrics";
 import { platformMetricSources } from "./metrics/metric-sources";
 import { adoptWorkspaces } from "./workspaces/workspace-adoption";
@@ -38,7 +36,7 @@ import { createScheduleService } from "./schedules/schedule-service";
 import { createShareService } from "./sharing/share-service";
 import { createNotificationService } from "./notifications/notification-service";
 import { agentFileLimitsFrom, createAgentFileService } from "./files/agent-files";
-import { createGuestSignupGate } from "./limits/guest-signups";
+import { createGuestSignupGate, type GuestSignupGate } from "./limits/guest-signups";
 import { onUserMerged } from "./auth/user-merge-hooks";
 import { moveWorkspaceFiles } from "./workspaces/workspace-merge";
 import { agentPaths } from "./workspaces/workspace-names";
@@ -82,6 +80,8 @@ export interface PlatformParts {
   conversations: ConversationService;
   /** Where a message or Stop goes (another server, when the conversation lives there); default: here. */
   messages?: MessageRouter;
+  /** Counted across servers when they share Redis; default: in this process. */
+  guestSignups?: GuestSignupGate;
   scheduler?: Scheduler;
   offlineDemoModel: boolean;
 }
@@ -111,7 +111,7 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
     sharing: createShareService({ store, agents }),
     files: createAgentFileService({ store, runtime, limits: agentFileLimitsFrom(config) }),
     notifications: createNotificationService({ store }),
-    guestSignups: createGuestSignupGate(config.GUEST_SIGNUPS_PER_HOUR),
+    guestSignups: parts.guestSignups ?? createGuestSignupGate(config.GUEST_SIGNUPS_PER_HOUR),
   };
 }
 
@@ -123,7 +123,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const store = await createStore(storeConfigOf(config));
   const cluster = createClusterParts(config);
   const { instanceId } = cluster;
-  const activity = new WorkspaceActivity();
+  const activity = cluster.activity.local;
   const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity, instanceId));
   // This server's runs from before a restart (same INSTANCE_ID) and runs whose server's lease
   // lapsed are cut off; another live server's runs are left alone.
@@ -133,7 +133,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     onRecovered: (run) => endCutOffProcesses(runtime, run),
   });
   // Before any message is taken: the previous server's containers become ours, its orphaned CLIs end.
-  await adoptWorkspaces(runtime, activity, recovered.ownerIds).catch((error: unknown) =>
+  await adoptWorkspaces(runtime, cluster.activity.view, recovered.ownerIds).catch((error: unknown) =>
     logger.warn({ err: error }, "could not adopt the existing workspaces (is the Docker engine up?)"),
   );
   // Without credentials the CLI talks to the offline demo model, served here for the containers
@@ -150,7 +150,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   logger.info({ liveCliCap: runner.liveCliCap, configured: config.MAX_LIVE_CLIS !== undefined }, "live CLI processes capped");
   const sweeper = startIdleSweeper({
     runtime,
-    activity,
+    activity: cluster.activity.view,
     idleMs: config.WORKSPACE_IDLE_MINUTES * 60_000,
     hasScheduledRunDueSoon: scheduledRunDueSoon({ store }),
   });
@@ -169,10 +169,10 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     findTurnFiles: (userId, agentId, sinceMs) => findTurnFiles(runtime, userId, agentId, sinceMs),
     publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
     onRunFinished: (finished) => reactToFinishedRun?.(finished),
-    limits: createConversationLimits(config),
+    limits: cluster.limits,
   });
   platformMetrics().setSources(
-    platformMetricSources({ runner, runtime, activity, socketsConnected: () => io?.engine.clientsCount ?? 0 }),
+    platformMetricSources({ runner, runtime, activity: cluster.activity.view, socketsConnected: () => io?.engine.clientsCount ?? 0 }),
   );
   const deliverNotification = (notification: Notification) => io?.to(`user:${notification.userId}`).emit("notification:new", notification);
   const scheduler = new Scheduler({
@@ -195,7 +195,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     ? createClusterMessageRouter({ conversations, placement: cluster.placement, instanceId, runtime })
     : undefined;
   const messages = router ?? createLocalMessageRouter(conversations);
-  const services = composePlatformServices({ config, store, runtime, conversations, messages, scheduler, offlineDemoModel });
+  const services = composePlatformServices({ config, store, runtime, conversations, messages, scheduler, offlineDemoModel, guestSignups: cluster.guestSignups });
   registerPlatformServices(services);
   const leases = startRunLeaseKeeper({
     store,

@@ -12,6 +12,12 @@ import { createRedisConversationPlacement } from "./redis-conversation-placement
 import { connectRedis, redactedRedisUrl, redisCheck } from "./redis-connection";
 import { createRedisRunEventLog } from "./redis-run-event-log";
 import { endServerProcesses } from "../workspaces/server-processes";
+import { createRedisWorkspaceActivity } from "../workspaces/redis-workspace-activity";
+import { WorkspaceActivity, type WorkspaceActivityView } from "../workspaces/workspace-activity";
+import { createConversationLimits, type ConversationLimits } from "../limits/usage-quotas";
+import { createRedisConversationLimits } from "../limits/redis-conversation-limits";
+import { createGuestSignupGate, type GuestSignupGate } from "../limits/guest-signups";
+import { createRedisGuestSignupGate } from "../limits/redis-guest-signups";
 import type { WorkspaceRuntime } from "../workspaces/workspace-runtime";
 
 /**
@@ -25,6 +31,10 @@ export interface ClusterParts {
   redis?: Redis;
   eventLog: RunEventLog;
   placement?: ConversationPlacement;
+  limits: ConversationLimits;
+  guestSignups: GuestSignupGate;
+  /** This server's own bookkeeping (the runner and runtime write it) and what the idle sweeper reads (every server's). */
+  activity: { local: WorkspaceActivity; view: WorkspaceActivityView };
   healthChecks: Record<string, HealthCheck>;
   /** Puts the Socket.IO server on the Redis adapter, so rooms span every server. */
   attachSocketServer(io: PlatformSocketServer): void;
@@ -42,17 +52,31 @@ export function defaultInstanceId(config: Pick<PlatformConfig, "PORT">): string 
 export function createClusterParts(config: PlatformConfig): ClusterParts {
   const instanceId = config.INSTANCE_ID ?? defaultInstanceId(config);
   if (!config.REDIS_URL) {
-    return { instanceId, eventLog: createInMemoryRunEventLog(), healthChecks: {}, attachSocketServer: () => undefined, close: async () => undefined };
+    const local = new WorkspaceActivity();
+    return {
+      instanceId,
+      eventLog: createInMemoryRunEventLog(),
+      limits: createConversationLimits(config),
+      guestSignups: createGuestSignupGate(config.GUEST_SIGNUPS_PER_HOUR),
+      activity: { local, view: local },
+      healthChecks: {},
+      attachSocketServer: () => undefined,
+      close: async () => undefined,
+    };
   }
   const url = config.REDIS_URL;
   const redis = connectRedis(url, `${instanceId}:state`);
   // The adapter blocks on stream reads: its own connection (it duplicates it for reading).
   const adapterRedis = connectRedis(url, `${instanceId}:rooms`);
   logger.info({ redis: redactedRedisUrl(url), instanceId }, "sharing rooms, run events, placement and limits through Redis");
+  const activity = createRedisWorkspaceActivity(redis, { instanceId });
   return {
     instanceId,
     redis,
     eventLog: createRedisRunEventLog(redis),
+    limits: createRedisConversationLimits(redis, config),
+    guestSignups: createRedisGuestSignupGate(redis, config.GUEST_SIGNUPS_PER_HOUR),
+    activity: { local: activity.local, view: activity },
     placement: createRedisConversationPlacement(redis, {
       instanceId,
       homeTtlMs: (config.CLI_IDLE_MINUTES + 1) * 60_000,
@@ -63,6 +87,7 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
       io.adapter(createAdapter(adapterRedis, { streamName: "agentdesk:socket.io", channelPrefix: "agentdesk:socket.io" }));
     },
     async close() {
+      await activity.close();
       await Promise.allSettled([redis.quit(), adapterRedis.quit()]);
       redis.disconnect();
       adapterRedis.disconnect();

@@ -17,11 +17,17 @@ export function connectRedis(url: string, name: string): Redis {
     lazyConnect: false,
   });
   let down = false;
-  redis.on("error", (error: Error) => {
+  const lost = (error?: Error) => {
     if (down) return;
     down = true;
-    logger.error({ err: error, redis: redactedRedisUrl(url), connection: name }, "Redis is unreachable: live state is not shared until it is back (runs go on and are stored)");
-  });
+    logger.error(
+      { err: error, redis: redactedRedisUrl(url), connection: name },
+      "Redis is unreachable: live state is not shared until it is back (runs go on and are stored)",
+    );
+  };
+  redis.on("error", (error: Error) => lost(error));
+  // A connection closed by Redis (a restart) reconnects without an error: only a quit() does not.
+  redis.on("reconnecting", () => lost());
   redis.on("ready", () => {
     if (!down) return;
     down = false;

@@ -268,6 +268,19 @@ export const BUILT_IN_SCRIPTS: readonly Script[] = [
     ),
   },
   {
+    id: "ten-second-task",
+    example: "run a ten second task",
+    description: "runs a command that takes ten seconds, then reports it",
+    match: (prompt) => /\bten[- ]second|\b10[- ]?s(?:econd)?\b/i.test(prompt),
+    steps: steps(
+      {
+        text: "Starting a task that takes about ten seconds.",
+        tool: { name: "Bash", input: { command: "echo started; sleep 10; echo done", description: "Wait ten seconds, then print done" } },
+      },
+      { text: reportOutcome("The ten-second task finished and printed: {{lastToolResult}}", "The ten-second task did not finish:") },
+    ),
+  },
+  {
     id: "chart",
     example: "make a chart of monthly sales",
     description: "writes a Python script, runs it and saves chart.png",
@@ -305,6 +318,7 @@ const DEMO_ORDER = [
   "read-file",
   "edit-file",
   "long-text",
+  "ten-second-task",
   "slow-task",
   "memory-hog",
   "fork-bomb",
