@@ -44,3 +44,48 @@ describe("recovering from a crash mid-reply", () => {
     await after.close();
   });
 });
+
+describe("recovery with several servers (run leases)", () => {
+  it("leaves a run whose server still renews its lease alone, recovers it once the lease lapsed, and a server's own earlier runs at once", async () => {
+    const store = createSqliteStore({ file: path.join(dir, "leases.sqlite") });
+    const user = await store.createUser({ type: "guest" });
+    const agent = await store.createAgent({ ownerId: user.id, name: "Analyst", model: "claude-sonnet-4-5" });
+    const start = async (instanceId: string, leaseExpiresAt: Date) => {
+      const conversation = await store.createConversation({ agentId: agent.id, ownerId: user.id });
+      const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "chat", instanceId, leaseExpiresAt: leaseExpiresAt.toISOString() });
+      await store.appendMessage({ conversationId: conversation.id, role: "assistant", content: [], status: "streaming" });
+      await store.updateConversation(conversation.id, { status: "running" });
+      return run;
+    };
+    const now = Date.now();
+    const live = await start("replica-2", new Date(now + 30_000));
+    const lapsed = await start("replica-3", new Date(now - 1_000));
+    const mine = await start("replica-1", new Date(now + 30_000));
+
+    const recovered: string[] = [];
+    // replica-1 starting up: its own earlier run and replica-3's lapsed one; replica-2's is live.
+    const result = await recoverInterruptedRuns(store, { instanceId: "replica-1", onRecovered: async (run) => void recovered.push(run.id) });
+    expect(result).toEqual({ runs: 2, messages: 2, ownerIds: [] });
+    expect(recovered.sort()).toEqual([lapsed.id, mine.id].sort());
+    expect(await store.getRun(live.id)).toMatchObject({ status: "running", instanceId: "replica-2" });
+    expect(await store.getRun(lapsed.id)).toMatchObject({ status: "interrupted", error: { code: "interrupted" } });
+
+    // The periodic sweep of a live server never takes its own runs, even with a lapsed lease.
+    const ownLive = await start("replica-1", new Date(now - 1_000));
+    const sweep = await recoverInterruptedRuns(store, { instanceId: "replica-1", includeOwnEarlierRuns: false, isRunningHere: (run) => run.id === ownLive.id });
+    expect(sweep.runs).toBe(0);
+
+    // Once replica-2 stops renewing, the next sweep anywhere recovers its run, exactly once.
+    const later = now + 31_000;
+    let claims = 0;
+    const claimOnce = async () => ++claims === 1;
+    const [first, second] = await Promise.all([
+      recoverInterruptedRuns(store, { instanceId: "replica-1", includeOwnEarlierRuns: false, isRunningHere: (run) => run.id === ownLive.id, now: () => later, claim: claimOnce }),
+      recoverInterruptedRuns(store, { instanceId: "replica-3", includeOwnEarlierRuns: false, now: () => later, claim: async () => false }),
+    ]);
+    expect(first.runs + second.runs).toBe(1);
+    expect(await store.getRun(live.id)).toMatchObject({ status: "interrupted" });
+    expect(await store.getRun(ownLive.id)).toMatchObject({ status: "running" });
+    await store.close();
+  });
+});

@@ -539,6 +539,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect((await store.listUnfinishedRuns()).map((run) => run.id)).toEqual([older.id, newer.id]);
         expect((await store.listUnfinishedRuns({ limit: 1 })).map((run) => run.id)).toEqual([older.id]);
       });
+
+      it("records the server running a run and its lease, renews the lease, and refuses to renew an ended run", async () => {
+        const { user, agent, conversation } = await conversationWithAgent();
+        const firstLease = new Date(clock.now().getTime() + 30_000).toISOString();
+        const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "chat", instanceId: "replica-1", leaseExpiresAt: firstLease });
+        expect(await store.getRun(run.id)).toMatchObject({ instanceId: "replica-1", leaseExpiresAt: firstLease });
+        const renewed = new Date(clock.now().getTime() + 60_000).toISOString();
+        expect(await store.updateRun(run.id, { leaseExpiresAt: renewed })).toMatchObject({ status: "running", leaseExpiresAt: renewed });
+        expect((await store.listUnfinishedRuns()).find((listed) => listed.id === run.id)).toMatchObject({ instanceId: "replica-1", leaseExpiresAt: renewed });
+        await store.updateRun(run.id, { status: "complete" });
+        await rejectsWith(store.updateRun(run.id, { leaseExpiresAt: renewed }), "conflict");
+      });
     });
 
     describe("schedules", () => {
