@@ -133,7 +133,7 @@ describe("cross-user access", () => {
     }
     const guests = await Promise.all(Array.from({ length: 20 }, () => security.newGuest()));
     const shared = await store.updateAgent(agentIds[0]!, { visibility: "link" }, 1);
-    expect(shared.shareToken).toBeDefined();
+    expect(shared.shareToken).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     // 128 random bits (22 base64url characters) for records, sessions and share tokens.
     for (const id of [...agentIds, ...conversationIds, ...guests.map((guest) => guest.token), shared.shareToken!]) {

@@ -5,13 +5,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppError, ErrorCode } from "../../lib/errors";
 import type { ContentBlock, NewAgent, Schedule } from "../../lib/records";
 import { createFirestoreStore } from "../../server/store/firestore-store";
 import { createSqliteStore, sqliteMigrations } from "../../server/store/sqlite-store";
 import type { PlatformStore, StoreOptions } from "../../server/store/store";
-import { startFirestoreEmulator, stopFirestoreEmulator } from "./setup/firestore-emulator";
+import { clearEmulatorProject, useFirestoreEmulator } from "./setup/firestore-emulator";
 
 /** An agent and a version written the way the release before schedules stored them. */
 interface LegacyRecords {
@@ -253,7 +253,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const reshared = await store.updateAgent(agent.id, { visibility: "link" }, hidden.version);
         expect(reshared.shareToken).not.toBe(shared.shareToken);
         const createdShared = await agentOf(agent.ownerId, { visibility: "public" });
-        expect(createdShared.shareToken).toBeDefined();
+        expect(createdShared.shareToken).toMatch(/^[A-Za-z0-9_-]{22}$/);
       });
 
       it("keeps the shared conversation until cleared, and drops it with the link when private", async () => {
@@ -511,7 +511,8 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const finished = await store.updateRun(first.id, { status: "complete", costUsd: 0.02 });
         expect(finished).toMatchObject({ status: "complete", costUsd: 0.02 });
         expect(finished.durationMs).toBeGreaterThanOrEqual(1_500);
-        expect(finished.finishedAt).toBeDefined();
+        // The store's clock at the update: 1.5 s after the run started.
+        expect(Date.parse(finished.finishedAt!) - Date.parse(first.startedAt)).toBe(finished.durationMs);
         expect(await store.getRun(first.id)).toEqual(finished);
         await rejectsWith(store.updateRun(first.id, { status: "failed" }), "conflict");
         expect(await store.getRun(first.id)).toEqual(finished);
@@ -910,26 +911,7 @@ describe("SQLite database from the release before schedules", () => {
 });
 
 describe("Firestore emulator", () => {
-  let host = "";
-  let stopWhenDone = false;
-
-  beforeAll(async () => {
-    // Provided by the globalSetup when it is wired in; otherwise start (or reuse) it here.
-    const provided = inject("firestoreEmulatorHost");
-    if (provided) {
-      host = provided;
-    } else {
-      const emulator = await startFirestoreEmulator();
-      host = emulator.host;
-      stopWhenDone = emulator.startedHere;
-    }
-    // firebase-admin reads the emulator address from the environment when a client is made.
-    process.env.FIRESTORE_EMULATOR_HOST = host;
-  });
-
-  afterAll(async () => {
-    if (stopWhenDone) await stopFirestoreEmulator(host);
-  });
+  const emulator = useFirestoreEmulator();
 
   describeStoreContract("Firestore", async (options) => {
     // A project per test: tests never see each other's documents.
@@ -939,8 +921,7 @@ describe("Firestore emulator", () => {
     const legacyApp = initializeApp({ projectId }, `legacy-writer-${projectId}`);
     const discard = async () => {
       await deleteApp(legacyApp);
-      const response = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: "DELETE" });
-      if (!response.ok) throw new Error(`clearing emulator project ${projectId} failed: ${response.status}`);
+      await clearEmulatorProject(emulator.host(), projectId);
     };
     const writeLegacy = async ({ agent, version }: LegacyRecords) => {
       const db = getFirestore(legacyApp);
