@@ -130,7 +130,7 @@ describe("scheduled runs", () => {
     expect(listed.schedules[0]).toMatchObject({ id: scheduleId, lastFire: null, nextRunAt: expect.any(String) });
     const expectedSlot = Date.parse(listed.schedules[0]!.nextRunAt!);
     expect(expectedSlot - createdAt).toBeLessThanOrEqual(60_000);
-    expect(listed.webhookSecret).toEqual(expect.any(String));
+    expect(listed.webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // The real every-minute cron: the next minute starts within 60 s, the 2 s tick catches it.
     const notification = await until("the run's notification on the socket", async () => notifications.find((n) => n.agentId === agent.id), 75_000 + 90_000);
