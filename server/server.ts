@@ -8,6 +8,7 @@ import { handleMetricsRequest } from "./metrics/metrics-http";
 import { createSocketServer } from "./socket/socket-server";
 import { createPlatform } from "./platform";
 import { clientAddressHeader } from "./limits/guest-signups";
+import { clientAddressOf } from "./http/client-address";
 
 const shutdownGraceMs = 10_000;
 
@@ -31,7 +32,7 @@ async function main() {
       return;
     }
     // The address the socket saw, for per-address limits; a client-sent value is overwritten.
-    req.headers[clientAddressHeader] = req.socket.remoteAddress ?? "unknown";
+    req.headers[clientAddressHeader] = clientAddressOf(req, config.TRUST_PROXY_HOPS);
     void handleNextRequest(req, res);
   });
 

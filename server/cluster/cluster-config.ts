@@ -19,6 +19,8 @@ export const clusterEnvSchema = z.object({
     .optional(),
   // A run whose owning server has not renewed its lease for this long is recovered by another.
   RUN_LEASE_SECONDS: z.coerce.number().int().min(5).max(600).default(30),
+  // Proxies in front of this server whose X-Forwarded-For is believed (nginx: 1); 0 believes none.
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
 });
 
 export type ClusterConfig = z.infer<typeof clusterEnvSchema>;
