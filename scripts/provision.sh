@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Provision everything the platform needs on this machine, idempotently:
-#   a. platform check   b. system packages (docker.io, debootstrap, chromium)
+#   a. platform check   b. system packages (docker.io, debootstrap, chromium, redis-server, nginx)
 #   c. Docker engine    d. Debian base image (local, pulled, or built offline)
 #   e. workspace image  (skipped when its inputs hash is unchanged)
 #
 # Environment:
 #   PROVISION_BROWSER=0      skip Chromium (npm start does not need a browser)
+#   PROVISION_CLUSTER=0      skip redis-server and nginx (only several replicas and their tests need them)
 #   PROVISION_PULL=0         never try a registry pull for the base image
 #   BASE_IMAGE=name:tag      use this base image instead of choosing one
 #   WORKSPACE_IMAGE=name:tag workspace image name (default agent-platform/workspace:latest)
@@ -19,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "${PROJECT_ROOT}/scripts/build-workspace-image.sh"
 
 PROVISION_BROWSER="${PROVISION_BROWSER:-1}"
+PROVISION_CLUSTER="${PROVISION_CLUSTER:-1}"
 PROVISION_PULL="${PROVISION_PULL:-1}"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SLIM_BASE_IMAGE="debian:bookworm-slim"
@@ -29,6 +31,7 @@ MISSING_PKGS=()
 ROOTFS_DIR=""
 
 want_browser() { [[ "$PROVISION_BROWSER" != 0 ]]; }
+want_cluster() { [[ "$PROVISION_CLUSTER" != 0 ]]; }
 is_debian()    { [[ "$(uname -s)" == Linux && -f /etc/debian_version ]] && have apt-get; }
 
 base_image_local() {
@@ -47,6 +50,12 @@ check_platform() {
   fi
   if want_browser && ! have chromium; then
     MISSING_PKGS+=(chromium)
+  fi
+  # Several replicas share live state through Redis behind nginx (npm run cluster, their tests).
+  # Both live in sbin, which a non-root PATH may lack.
+  if want_cluster; then
+    have_sbin redis-server || MISSING_PKGS+=(redis-server)
+    have_sbin nginx || MISSING_PKGS+=(nginx)
   fi
 
   local platform
@@ -73,6 +82,8 @@ check_platform() {
           docker.io)   echo "    - Docker Engine (docker CLI + dockerd): https://docs.docker.com/engine/install/" ;;
           debootstrap) echo "    - debootstrap (only needed when no registry is reachable to pull debian:bookworm-slim)" ;;
           chromium)    echo "    - Chromium on PATH as 'chromium' (for end-to-end tests; skip with PROVISION_BROWSER=0)" ;;
+          redis-server) echo "    - Redis 7 (redis-server, redis-cli) for several replicas and their tests (skip with PROVISION_CLUSTER=0)" ;;
+          nginx)       echo "    - nginx for several replicas and their tests (skip with PROVISION_CLUSTER=0)" ;;
         esac
       done
     fi
@@ -91,13 +102,31 @@ install_packages() {
   local apt_log="${CACHE_DIR}/apt-install.log"
   log "apt-get install ${MISSING_PKGS[*]} (log: ${apt_log#"$PROJECT_ROOT"/})"
   apt_quiet "$apt_log" update
+  forbid_service_starts
   apt_quiet "$apt_log" install -y --no-install-recommends "${MISSING_PKGS[@]}"
+  allow_service_starts
   if [[ " ${MISSING_PKGS[*]} " == *" chromium "* ]] && ! chromium_works; then
     warn "chromium without recommended packages does not run headless; installing its recommends"
     apt_quiet "$apt_log" install -y chromium
     chromium_works || die "chromium is installed but 'chromium --headless --dump-dom about:blank' fails"
   fi
   STEP_NOTE="installed ${MISSING_PKGS[*]}"
+}
+
+# Debian's redis-server and nginx packages start their services on install (Redis on :6379,
+# nginx's default site on :80) unless policy-rc.d says no. Nothing here should run that nobody
+# asked for (the cluster script starts its own, on loopback): forbid it for this one install.
+SERVICE_POLICY="/usr/sbin/policy-rc.d"
+SERVICE_POLICY_ADDED=""
+forbid_service_starts() {
+  [[ -e "$SERVICE_POLICY" ]] && return 0
+  printf '#!/bin/sh\n# written by agentdesk scripts/provision.sh for one apt-get install; removed after it\nexit 101\n' >"$SERVICE_POLICY"
+  chmod 755 "$SERVICE_POLICY"
+  SERVICE_POLICY_ADDED=1
+}
+allow_service_starts() {
+  [[ -n "$SERVICE_POLICY_ADDED" ]] && rm -f "$SERVICE_POLICY"
+  SERVICE_POLICY_ADDED=""
 }
 
 # apt-get with its output in a log; the log's tail is shown if it fails.
@@ -259,6 +288,7 @@ remove_rootfs() {
 }
 
 on_exit_cleanup() {
+  allow_service_starts
   remove_rootfs
   rm -f "${BASE_TARBALL}.tmp"
 }

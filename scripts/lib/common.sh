@@ -96,3 +96,6 @@ ensure_node_modules() {
   log "node_modules is missing: running npm ci"
   (cd "$PROJECT_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 }
+
+# Like `have`, but also finds daemons in the sbin directories a non-root PATH may lack (nginx).
+have_sbin() { have "$1" || [[ -x "/usr/sbin/$1" || -x "/usr/local/sbin/$1" ]]; }
