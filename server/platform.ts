@@ -178,6 +178,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const scheduler = new Scheduler({
     store,
     conversations,
+    instanceId,
     tickSeconds: config.SCHEDULER_TICK_SECONDS,
     onStartFailed: (agent, _schedule, reason) => notifyScheduledStartFailed(agent, reason, { store, deliver: deliverNotification }).then(() => undefined),
   });
