@@ -6,11 +6,11 @@ import { clientAddressHeader } from "@/server/limits/guest-signups";
 import { createRedisConversationLimits } from "@/server/limits/redis-conversation-limits";
 import { createRedisGuestSignupGate } from "@/server/limits/redis-guest-signups";
 import { logger } from "@/server/logger";
-import { platformMetrics } from "@/server/metrics/platform-metrics";
 import { createRedisWorkspaceActivity, type SharedWorkspaceActivity } from "@/server/workspaces/redis-workspace-activity";
 import { sweepIdleWorkspaces } from "@/server/workspaces/workspace-idle-sweeper";
 import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
 import { startRedisServer, type RedisServer } from "./support/redis-server";
+import { refusalOf, refusals } from "../support/refusals";
 
 /*
  * What several servers share through one real redis-server: each "replica" here is its own
@@ -47,21 +47,6 @@ function runningWorkspaces(...userIds: string[]) {
     removeWorkspace: async (userId: string) => void stopped.push(userId),
   } as unknown as WorkspaceRuntime;
   return { runtime, stopped };
-}
-
-async function refusalOf(action: () => Promise<unknown>): Promise<AppError> {
-  try {
-    await action();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
-
-async function refusals(limit: string): Promise<number> {
-  const metric = await platformMetrics().limitRefusals.get();
-  return metric.values.find((value) => value.labels.limit === limit)?.value ?? 0;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

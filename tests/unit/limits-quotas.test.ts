@@ -1,25 +1,9 @@
 import { describe, expect, it } from "vitest";
 
-import { AppError, httpStatusOf } from "../../lib/errors";
+import { httpStatusOf } from "../../lib/errors";
 import type { Agent } from "../../lib/records";
 import { assertAgentQuota, assertMessageSize, createConversationLimits } from "../../server/limits/usage-quotas";
-import { platformMetrics } from "../../server/metrics/platform-metrics";
-
-/** The AppError an action is refused with (thrown or rejected); fails when it is not refused. */
-async function refusalOf(action: () => unknown): Promise<AppError> {
-  try {
-    await action();
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
-
-async function refusals(limit: string): Promise<number> {
-  const metric = await platformMetrics().limitRefusals.get();
-  return metric.values.find((value) => value.labels.limit === limit)?.value ?? 0;
-}
+import { refusalOf, refusals } from "../support/refusals";
 
 const limits = { MAX_MESSAGE_CHARS: 50, MESSAGES_PER_MINUTE: 2, MAX_CONCURRENT_RUNS_PER_USER: 2 };
 
