@@ -4,6 +4,7 @@ import type { Message } from "../../lib/records";
 import { connectFollowingTab, startClusterScenario, type ClusterScenario } from "./support/cluster-scenario";
 import { collectRun, connectSocket, finishedOf, nextEvent } from "./support/server-process";
 import { until } from "./support/wait-until";
+import { workspaceContainerName } from "../../server/workspaces/workspace-names";
 
 /**
  * Two replicas of the real server behind the real nginx, sharing a real Redis and one store, with
@@ -32,6 +33,21 @@ async function send(url: string, conversationId: string, textToSend: string, cli
   } finally {
     socket.disconnect();
   }
+}
+
+/** Command lines of the processes in the guest's workspace that the given replica started. */
+async function processesOf(instanceId: string): Promise<string> {
+  const exec = await cluster.docker.getContainer(workspaceContainerName(cluster.guest.userId)).exec({
+    Cmd: ["sh", "-c", 'grep -lsazFx "$1" /proc/[0-9]*/environ | sed -e "s#/environ##" -e "s#/proc/##" | while read p; do tr "\\0" " " < /proc/$p/cmdline; echo; done', "sh", `AGENTDESK_SERVER_INSTANCE=${instanceId}`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => stream.on("end", resolve));
+  // Strip Docker's 8-byte frame headers.
+  return Buffer.concat(chunks).toString("latin1").replace(/[\x00-\x08]/g, "").trim();
 }
 
 beforeAll(async () => {
@@ -122,6 +138,8 @@ describe("a replica dies mid-run", () => {
     const ownerIndex = [0, 1].find((index) => cluster.instanceIdOf(index) === running!.instanceId)!;
     expect(ownerIndex, `run owned by ${running!.instanceId}`).toBeGreaterThanOrEqual(0);
 
+    // The tool runs in the workspace under the owning replica's mark.
+    expect(await processesOf(running!.instanceId!)).toMatch(/sleep 120/);
     const killedAt = Date.now();
     await cluster.replicas[ownerIndex]!.stop("SIGKILL");
     const finished = await interrupted;
@@ -143,6 +161,8 @@ describe("a replica dies mid-run", () => {
     ]);
     expect(text(messages[3]!)).toContain("Starting a task that takes about two minutes.");
     expect(await cluster.store.getRun(running!.id)).toMatchObject({ status: "interrupted", error: { code: "interrupted" } });
+    // Nothing the dead replica started (its CLI, the two-minute tool) is left running in the workspace.
+    expect(await processesOf(cluster.instanceIdOf(ownerIndex))).toBe("");
 
     // The next message goes to the surviving replica, which takes the conversation over and
     // resumes its Claude session: "even numbers" only makes sense after the earlier sum.
