@@ -54,9 +54,11 @@ export async function withDockerRetry<T>(operation: string, call: () => Promise<
           if ((dockerStatusCode(error) ?? 500) >= 500) countDockerError(operation);
         },
         // Only asked while attempts remain.
-        shouldRetry: ({ error, attemptNumber, retryDelay }) => {
+        shouldRetry: ({ error, attemptNumber }) => {
           if (!isTransientDockerError(error)) return false;
-          logger.warn({ operation, attempt: attemptNumber, delay: retryDelay, err: error }, "transient Docker error, retrying");
+          // The wait p-retry takes next (minTimeout · factor^(n-1), capped; no randomisation).
+          const delay = Math.min(policy.baseDelayMs * 2 ** (attemptNumber - 1), policy.maxDelayMs);
+          logger.warn({ operation, attempt: attemptNumber, delay, err: error }, "transient Docker error, retrying");
           return true;
         },
       },
