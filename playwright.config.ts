@@ -1,8 +1,24 @@
 import { defineConfig } from "@playwright/test";
 import { chromiumArgs, chromiumExecutable } from "./e2e/support/chromium";
+import { clusterSettings } from "./e2e/support/cluster-settings";
 import { testOidcClient, testOidcIssuer } from "./e2e/support/oidc-settings";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
+
+// What every server the journeys run gets, the single one and the cluster's replicas alike.
+const platformEnv = {
+  NODE_ENV: "production",
+  NEXT_TELEMETRY_DISABLED: "1",
+  // The journeys are written for the offline demo model, whatever the developer's shell holds.
+  ANTHROPIC_API_KEY: "",
+  ANTHROPIC_BASE_URL: "",
+  CLAUDE_CODE_OAUTH_TOKEN: "",
+  AUTH_GOOGLE_ID: testOidcClient.clientId,
+  AUTH_GOOGLE_SECRET: testOidcClient.clientSecret,
+  AUTH_GOOGLE_ISSUER: testOidcIssuer,
+  // Every journey starts a guest from this one address.
+  GUEST_SIGNUPS_PER_HOUR: "1000",
+};
 
 // Debian's Chromium, never a downloaded browser: this network reaches only package registries.
 export default defineConfig({
@@ -22,31 +38,41 @@ export default defineConfig({
   },
   // A local OpenID Connect provider stands in for Google (e2e/support/oidc-provider.ts).
   globalSetup: "./e2e/support/global-setup.ts",
-  webServer: {
-    // The production build, served by the same custom server `npm start` runs.
-    // A fresh store for every run, so journeys never see an earlier run's agents.
-    command: "rm -rf .cache/e2e-data && node dist/server.js",
-    url: `http://localhost:${port}/`,
-    // Not /health: it answers 503 while a dependency is down, and the UI must still be tested then.
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      NODE_ENV: "production",
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      DATA_DIR: ".cache/e2e-data",
-      NEXT_TELEMETRY_DISABLED: "1",
-      // The journeys are written for the offline demo model, whatever the developer's shell holds.
-      ANTHROPIC_API_KEY: "",
-      ANTHROPIC_BASE_URL: "",
-      CLAUDE_CODE_OAUTH_TOKEN: "",
-      AUTH_GOOGLE_ID: testOidcClient.clientId,
-      AUTH_GOOGLE_SECRET: testOidcClient.clientSecret,
-      AUTH_GOOGLE_ISSUER: testOidcIssuer,
-      // Every journey starts a guest from this one address.
-      GUEST_SIGNUPS_PER_HOUR: "1000",
+  projects: [
+    // First: the global setup points the identity provider's redirect at this project's server.
+    { name: "single server", testIgnore: "cluster.spec.ts" },
+    { name: "cluster", testMatch: "cluster.spec.ts", use: { baseURL: clusterSettings.url } },
+  ],
+  webServer: [
+    {
+      // The production build, served by the same custom server `npm start` runs.
+      // A fresh store for every run, so journeys never see an earlier run's agents.
+      command: "rm -rf .cache/e2e-data && node dist/server.js",
+      url: `http://localhost:${port}/`,
+      // Not /health: it answers 503 while a dependency is down, and the UI must still be tested then.
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ...platformEnv,
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        DATA_DIR: ".cache/e2e-data",
+      },
     },
-  },
+    {
+      // Redis, two replicas of the same build and nginx in front, with a fresh shared store;
+      // the replicas' logs are in .cache/e2e-cluster/.
+      command: "node --import tsx e2e/support/cluster-server.ts",
+      url: `${clusterSettings.url}/`,
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      // The replicas end their runs and drop their firewall rules before Redis and nginx go.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
+      env: { ...platformEnv, LOG_LEVEL: "info" },
+    },
+  ],
 });
