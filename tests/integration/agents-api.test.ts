@@ -26,7 +26,7 @@ beforeAll(async () => {
   api = await startRestApi({
     name: "agents-api",
     env: { DEFAULT_MODEL: defaultModel },
-    conversations: { activeRunId: (id: string) => (runningConversationIds.has(id) ? "run-1" : null) },
+    conversations: { activeRunIdAnywhere: async (id: string) => (runningConversationIds.has(id) ? "run-1" : null) },
   });
   store = api.store;
   alice = (await api.newGuest()).token;

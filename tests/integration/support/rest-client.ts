@@ -48,7 +48,7 @@ export async function startRestApi(options: RestApiOptions): Promise<RestApi> {
       config: configSchema.parse(options.env ?? {}),
       store,
       runtime: {} as WorkspaceRuntime,
-      conversations: { activeRunId: () => null, ...options.conversations } as unknown as ConversationService,
+      conversations: { activeRunIdAnywhere: async () => null, ...options.conversations } as unknown as ConversationService,
       offlineDemoModel: true,
     }),
   );
