@@ -5,6 +5,7 @@ import { egressEnvSchema } from "./egress/egress-config";
 import { storeEnvSchema } from "./store/store-config";
 import { limitsEnvSchema } from "./limits/limits-config";
 import { clusterEnvSchema } from "./cluster/cluster-config";
+import { workspaceRuntimeEnvSchema } from "./workspaces/workspace-runtime-config";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z
@@ -51,7 +52,8 @@ const platformEnvSchema = z.object({
 // The store's and sign-in's variables are declared beside the code that reads them, and checked here
 // with everything else so a bad value stops the server at start-up.
 export const configSchema = platformEnvSchema.extend(storeEnvSchema.shape).extend(authEnvSchema.shape).extend(egressEnvSchema.shape).extend(limitsEnvSchema.shape)
-  .extend(clusterEnvSchema.shape);
+  .extend(clusterEnvSchema.shape)
+  .extend(workspaceRuntimeEnvSchema.shape);
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 

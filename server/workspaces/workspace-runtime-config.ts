@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+// A Kubernetes object name (DNS-1123 label): what a namespace and a StorageClass are called.
+const dnsLabel = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "lower-case letters, digits and '-', starting and ending with a letter or digit")
+  .max(63);
+
+/**
+ * Where workspaces run. Unset: one Docker engine, as always. `kubernetes`: one pod and one
+ * PersistentVolumeClaim per user in WORKSPACE_NAMESPACE, reached with the in-cluster service
+ * account, or KUBECONFIG when it is set (a developer's kind/k3d cluster, the contract suite).
+ */
+export const workspaceRuntimeEnvSchema = z.object({
+  WORKSPACE_RUNTIME: z.enum(["docker", "kubernetes"]).default("docker"),
+  WORKSPACE_NAMESPACE: dnsLabel.default("agentdesk-workspaces"),
+  KUBECONFIG: optionalString,
+  // Size of each user's PersistentVolumeClaim (their agents' folders and Claude transcripts).
+  WORKSPACE_VOLUME_GB: z.coerce.number().int().positive().max(1_024).default(10),
+  // Unset: the cluster's default StorageClass.
+  WORKSPACE_STORAGE_CLASS: dnsLabel.optional().or(z.literal("").transform(() => undefined)),
+});
+
+export type WorkspaceRuntimeConfig = z.infer<typeof workspaceRuntimeEnvSchema>;
