@@ -3,7 +3,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
-import { dockerEngineCheck, workspaceImageCheck } from "./health-checks";
 import type { SocketAuthenticator, PlatformSocketServer } from "./socket/socket-server";
 import type { SocketEventHandlers } from "./socket/socket-handlers";
 import { logger } from "./logger";
@@ -12,7 +11,7 @@ import { createStore } from "./store/create-store";
 import type { PlatformStore } from "./store/store";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 import { resolveStoreConfig } from "./store/store-config";
-import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./workspaces/docker-workspace-runtime";
+import { createWorkspaceRuntime, workspaceRuntimeHealthChecks } from "./workspaces/create-workspace-runtime";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
 import { scheduledRunDueSoon } from "./workspaces/scheduled-runs-due";
 import { platformMetrics } from "./metrics/platform-metrics";
@@ -38,7 +37,7 @@ import { createNotificationService } from "./notifications/notification-service"
 import { agentFileLimitsFrom, createAgentFileService } from "./files/agent-files";
 import { createGuestSignupGate, type GuestSignupGate } from "./limits/guest-signups";
 import { onUserMerged } from "./auth/user-merge-hooks";
-import { moveWorkspaceFiles } from "./workspaces/workspace-merge";
+import { copyWorkspaceFilesThroughRuntime, moveWorkspaceFiles } from "./workspaces/workspace-merge";
 import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
@@ -124,7 +123,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const cluster = createClusterParts(config);
   const { instanceId } = cluster;
   const activity = cluster.activity.local;
-  const runtime = new DockerWorkspaceRuntime(docker, dockerWorkspaceOptionsFromConfig(config, activity, instanceId));
+  // Docker by default; Kubernetes pods with WORKSPACE_RUNTIME=kubernetes (same interface).
+  const runtime = createWorkspaceRuntime(config, { activity, instanceId, docker });
   // This server's runs from before a restart (same INSTANCE_ID) and runs whose server's lease
   // lapsed are cut off; another live server's runs are left alone.
   const recovered = await recoverInterruptedRuns(store, {
@@ -190,7 +190,10 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     webhook: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
   });
   const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
-    moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId).then(() => undefined),
+    (config.WORKSPACE_RUNTIME === "docker"
+      ? moveWorkspaceFiles(docker, runtime, config.WORKSPACE_IMAGE, fromUserId, toUserId)
+      : copyWorkspaceFilesThroughRuntime(runtime, fromUserId, toUserId)
+    ).then(() => undefined),
   );
   const router = cluster.placement
     ? createClusterMessageRouter({ conversations, placement: cluster.placement, instanceId, runtime })
@@ -217,9 +220,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     offlineDemoModel,
     services,
     healthChecks: {
-      docker: dockerEngineCheck(docker),
+      ...workspaceRuntimeHealthChecks(config, runtime, docker),
       store: () => store.ping(),
-      workspaceImage: workspaceImageCheck(docker, config.WORKSPACE_IMAGE),
       ...cluster.healthChecks,
     },
     authenticateSocket: createSocketAuthenticator(getAuthDependencies),

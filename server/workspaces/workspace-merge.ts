@@ -57,3 +57,27 @@ export async function moveWorkspaceFiles(
   logger.info({ fromUserId, toUserId }, "moved a guest's workspace files to their account");
   return { moved: true };
 }
+
+/**
+ * The same move for any runtime (Kubernetes pods, whose volumes no side container can mount):
+ * the guest's files stream as a tar from one workspace into the other through exec. The guest's
+ * workspace is started afresh first, so no process of theirs writes while the files are read.
+ */
+export async function copyWorkspaceFilesThroughRuntime(runtime: WorkspaceRuntime, fromUserId: string, toUserId: string): Promise<{ moved: boolean }> {
+  const known = (await runtime.listWorkspaces()).some((workspace) => workspace.userId === fromUserId);
+  if (!known) return { moved: false };
+  await runtime.removeWorkspace(fromUserId);
+  const from = await runtime.ensureWorkspace(fromUserId);
+  const to = await runtime.ensureWorkspace(toUserId);
+  const reader = runtime.spawn(from, ["tar", "-C", "/workspace", "-cf", "-", "."]);
+  // --skip-old-files: like cp --no-clobber, what the account already has stays as it is.
+  const writer = runtime.spawn(to, ["tar", "-C", "/workspace", "--skip-old-files", "-xf", "-"]);
+  reader.stdout.pipe(writer.stdin);
+  const [read, written] = await Promise.all([reader.exited, writer.exited]);
+  if (read.exitCode !== 0 || written.exitCode !== 0) {
+    throw new Error(`copying the guest's files failed (tar exited ${read.exitCode ?? read.signal} reading, ${written.exitCode ?? written.signal} writing)`);
+  }
+  await runtime.deleteUserWorkspace(fromUserId);
+  logger.info({ fromUserId, toUserId }, "moved a guest's workspace files to their account");
+  return { moved: true };
+}
