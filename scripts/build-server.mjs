@@ -1,11 +1,13 @@
-// Bundles the custom server into dist/server.js for production. Bundling (rather than tsc) resolves
-// the "@/" path alias and keeps start-up to one file; npm packages stay external.
+// Bundles the custom server into dist/server.js for production, and the egress proxy's own entry
+// point into dist/egress.js (it runs alone, beside the servers, where workspaces live on
+// Kubernetes). Bundling (rather than tsc) resolves the "@/" path alias and keeps start-up to one
+// file; npm packages stay external.
 import { build } from "esbuild";
 
 const started = Date.now();
 await build({
-  entryPoints: ["server/server.ts"],
-  outfile: "dist/server.js",
+  entryPoints: { server: "server/server.ts", egress: "server/egress/egress-main.ts" },
+  outdir: "dist",
   bundle: true,
   platform: "node",
   target: "node20",
@@ -14,4 +16,4 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
-console.log(`[build] server bundled to dist/server.js (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+console.log(`[build] server bundled to dist/server.js, egress proxy to dist/egress.js (${((Date.now() - started) / 1000).toFixed(1)}s)`);

@@ -45,6 +45,8 @@ export interface EgressProxyOptions {
   containerHostname: string;
   /** Resolves a host name to the address to connect to; tests pass a fake. */
   resolve?: (hostname: string) => Promise<string>;
+  /** The placeholder workspaces present; default: a random one. A proxy in its own process (egress-main.ts) shares one with the servers. */
+  placeholderApiKey?: string;
 }
 
 export interface EgressProxy {
@@ -108,7 +110,7 @@ async function defaultResolve(hostname: string): Promise<string> {
 }
 
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
-  const placeholderApiKey = `agentdesk-workspace-${randomBytes(24).toString("base64url")}`;
+  const placeholderApiKey = options.placeholderApiKey ?? `agentdesk-workspace-${randomBytes(24).toString("base64url")}`;
   const resolve = options.resolve ?? defaultResolve;
   const server = http.createServer();
   let ownPort = options.port;
