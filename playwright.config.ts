@@ -62,9 +62,9 @@ export default defineConfig({
       },
     },
     {
-      // Redis, two replicas of the same build and nginx in front, with a fresh shared store;
-      // the replicas' logs are in .cache/e2e-cluster/.
-      command: "node --import tsx e2e/support/cluster-server.ts",
+      // What `npm run cluster` starts (Redis, two replicas of the same build, nginx in front), on
+      // its own ports and a fresh shared store, without building again; logs in .cache/e2e-cluster/.
+      command: `rm -rf ${clusterSettings.dataDir} ${clusterSettings.workDir} && bash scripts/cluster.sh --replicas 2`,
       url: `${clusterSettings.url}/`,
       timeout: 240_000,
       reuseExistingServer: false,
@@ -72,7 +72,18 @@ export default defineConfig({
       stderr: "pipe",
       // The replicas end their runs and drop their firewall rules before Redis and nginx go.
       gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
-      env: { ...platformEnv, LOG_LEVEL: "info" },
+      env: {
+        ...platformEnv,
+        LOG_LEVEL: "info",
+        CLUSTER_SKIP_BUILD: "1",
+        PORT: String(clusterSettings.nginxPort),
+        HOST: "127.0.0.1",
+        REPLICA_BASE_PORT: String(clusterSettings.replicas[0]!.port),
+        MODEL_STAND_IN_PORT: String(clusterSettings.replicas[0]!.standInPort),
+        REDIS_PORT: String(clusterSettings.redisPort),
+        DATA_DIR: clusterSettings.dataDir,
+        CLUSTER_DIR: clusterSettings.workDir,
+      },
     },
   ],
 });

@@ -7,7 +7,7 @@ import { clientAddressServedBy, endedSocketConnections, runsOfAgent, socketRepli
 import { clusterSettings } from "./support/cluster-settings";
 
 // Runs in the "cluster" project only: two replicas sharing Redis and one store, nginx in front
-// (e2e/support/cluster-server.ts).
+// (scripts/cluster.sh, as `npm run cluster` runs it, started by playwright.config.ts).
 test.describe("several replicas behind nginx", () => {
   let network: ClientNetwork;
 

@@ -13,6 +13,7 @@
 #   REDIS_PORT=6379         the local Redis to use or start
 #   MAX_LIVE_CLIS=n         the host's CLI cap (default: from memory), divided among replicas
 #   CLUSTER_DIR=.cache/cluster  logs, the nginx prefix, the local Redis's directory
+#   CLUSTER_SKIP_BUILD=1    the build exists already (npm test, Playwright): provision and build nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_TAG=cluster
@@ -393,8 +394,10 @@ main() {
   mkdir -p "$CLUSTER_DIR"
   ensure_node_modules
   run_step "ports" check_ports
-  PROVISION_BROWSER=0 bash scripts/provision.sh
-  build_web_and_server
+  if [[ "${CLUSTER_SKIP_BUILD:-0}" != 1 ]]; then
+    PROVISION_BROWSER=0 bash scripts/provision.sh
+    build_web_and_server
+  fi
   trap 'on_signal SIGINT' INT
   trap 'on_signal SIGTERM' TERM
   watch_parent

@@ -2,7 +2,7 @@ import path from "node:path";
 
 /**
  * The two-replica cluster the cluster journey runs against, shared by playwright.config.ts (its
- * web server), e2e/support/cluster-server.ts (which starts it) and the journey (which looks at
+ * web server, scripts/cluster.sh run with these ports) and the journey (which looks at
  * its store and nginx's log). Everything sits on consecutive ports after nginx's, away from the
  * single server's 3210 and the identity provider's 3219.
  */
@@ -22,8 +22,9 @@ export const clusterSettings = {
   nginxPort,
   url: `http://localhost:${nginxPort}`,
   replicas: [
-    { instanceId: "e2e-replica-1", port: nginxPort + 1, standInPort: nginxPort + 3 },
-    { instanceId: "e2e-replica-2", port: nginxPort + 2, standInPort: nginxPort + 4 },
+    // scripts/cluster.sh names replica i "replica-i" and gives it the i-th consecutive ports.
+    { instanceId: "replica-1", port: nginxPort + 1, standInPort: nginxPort + 3 },
+    { instanceId: "replica-2", port: nginxPort + 2, standInPort: nginxPort + 4 },
   ] satisfies ReplicaSettings[],
   redisPort: nginxPort + 5,
   /** The store every replica shares (SQLite in WAL mode, as `npm run cluster` runs it). */
