@@ -60,11 +60,21 @@ export async function startClusterScenario(options: ClusterScenarioOptions): Pro
     ...options.env,
   });
   const replicas: ServerProcess[] = [];
-  // One at a time: each Next dev server compiles on start, and two cores are shared.
-  for (let index = 0; index < options.replicas; index += 1) {
-    replicas.push(await startServerProcess({ dataDir, env: envOf(index), mode: "production" }));
+  let nginx: NginxServer;
+  try {
+    // One at a time: the first sets up the host's firewall chain the others then share.
+    for (let index = 0; index < options.replicas; index += 1) {
+      replicas.push(await startServerProcess({ dataDir, env: envOf(index), mode: "production" }));
+    }
+    nginx = await startNginx({ upstreams: replicas.map((replica) => replica.port) });
+  } catch (error) {
+    // A cluster that did not come up leaves nothing running behind it.
+    await Promise.all(replicas.map((replica) => replica.stop("SIGKILL")));
+    await redis.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
-  const nginx = await startNginx({ upstreams: replicas.map((replica) => replica.port) });
 
   return {
     redis,
