@@ -1,10 +1,16 @@
 /**
  * Runs every benchmark one after another (they share the machine, so never at once):
  *   npm run bench                 all of them
- *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js, load)
+ *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js, load, replicas)
+ *   npm run bench -- replicas --conversations 20   flags after the names go to the replicas bench
  * Each prints a table and one JSON line; record results with the date and machine in bench/README.md.
  */
 import { spawnSync } from "node:child_process";
+
+// "--name value" pairs go on to the benches that take them (replicas); every other word names a bench.
+const args = process.argv.slice(2);
+const isFlagValue = (i: number) => !args[i]!.startsWith("-") && (args[i - 1]?.startsWith("--") ?? false);
+const flags = args.filter((arg, i) => arg.startsWith("--") || isFlagValue(i));
 
 const benches: Record<string, string[]> = {
   "image-size": ["bash", "bench/image-size.sh"],
@@ -12,9 +18,11 @@ const benches: Record<string, string[]> = {
   "first-load-js": ["npx", "tsx", "bench/first-load-js.ts"],
   // 100 concurrent conversations against a real server process: minutes, and 20 containers.
   load: ["npx", "tsx", "bench/load-conversations.ts"],
+  // The same load on 1 replica in-process, then 3 on Redis behind nginx: production build, ~20 minutes.
+  replicas: ["npx", "tsx", "bench/replicas-load.ts", ...flags],
 };
 
-const wanted = process.argv.slice(2).filter((name) => !name.startsWith("-"));
+const wanted = args.filter((arg, i) => !arg.startsWith("-") && !isFlagValue(i));
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
 let failed = 0;
 for (const name of names) {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** Small helpers so every benchmark reports the same way: medians and p95, as a table and JSON. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -43,4 +45,26 @@ export function machineDescription(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const os = require("node:os") as typeof import("node:os");
   return `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
+}
+
+/** The tail of a load: count, median, p99 and worst, rounded to 0.1. */
+export interface Tail {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function tail(values: number[]): Tail {
+  return { n: values.length, p50: round(percentile(values, 50)), p99: round(percentile(values, 99)), max: round(values.length > 0 ? Math.max(...values) : Number.NaN) };
+}
+
+/** Resident memory of one process (MiB), as `ps -o rss` reports it; NaN once it has ended. */
+export function processRssMiB(pid: number): number {
+  try {
+    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
 }
