@@ -4,7 +4,7 @@ import type { Message } from "../../lib/records";
 import { connectFollowingTab, startClusterScenario, type ClusterScenario } from "./support/cluster-scenario";
 import { collectRun, connectSocket, finishedOf, nextEvent } from "./support/server-process";
 import { until } from "./support/wait-until";
-import { workspaceContainerName } from "../../server/workspaces/workspace-names";
+import { markedProcessesIn } from "./support/test-workspaces";
 
 /**
  * Two replicas of the real server behind the real nginx, sharing a real Redis and one store, with
@@ -36,19 +36,7 @@ async function send(url: string, conversationId: string, textToSend: string, cli
 }
 
 /** Command lines of the processes in the guest's workspace that the given replica started. */
-async function processesOf(instanceId: string): Promise<string> {
-  const exec = await cluster.docker.getContainer(workspaceContainerName(cluster.guest.userId)).exec({
-    Cmd: ["sh", "-c", 'grep -lsazFx "$1" /proc/[0-9]*/environ | sed -e "s#/environ##" -e "s#/proc/##" | while read p; do tr "\\0" " " < /proc/$p/cmdline; echo; done', "sh", `AGENTDESK_SERVER_INSTANCE=${instanceId}`],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on("end", resolve));
-  // Strip Docker's 8-byte frame headers.
-  return Buffer.concat(chunks).toString("latin1").replace(/[\x00-\x08]/g, "").trim();
-}
+const processesOf = (instanceId: string) => markedProcessesIn(cluster.docker, cluster.guest.userId, `AGENTDESK_SERVER_INSTANCE=${instanceId}`, { exact: true });
 
 beforeAll(async () => {
   cluster = await startClusterScenario({ name: "cluster", replicas: 2, env: { RUN_LEASE_SECONDS: String(leaseSeconds) } });

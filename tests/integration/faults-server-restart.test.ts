@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "../../lib/records";
-import { workspaceContainerName } from "../../server/workspaces/workspace-names";
 import { expectSessionResumes, sendAndComplete, startFaultScenario, type ConversationTab, type FaultScenario } from "./support/fault-scenario";
 import { nextEvent } from "./support/server-process";
+import { markedProcessesIn } from "./support/test-workspaces";
+import { workspaceContainerName } from "../../server/workspaces/workspace-names";
 
 /**
  * Restart recovery on the real server process: a run outlives the socket that started it; a
@@ -22,19 +23,7 @@ async function send(tab: ConversationTab, message: string, clientMessageId: stri
 }
 
 /** Processes the previous server started in the workspace (CLI and tools carry its marker variable). */
-async function markedProcesses(): Promise<string> {
-  const exec = await scenario.docker.getContainer(workspaceContainerName(scenario.guest.userId)).exec({
-    Cmd: ["sh", "-c", 'grep -lsaF AGENT_PLATFORM_PROCESS_ID= /proc/[0-9]*/environ | sed -e "s#/environ##" -e "s#/proc/##" | while read p; do tr "\\0" " " < /proc/$p/cmdline; echo; done'],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on("end", resolve));
-  // Strip Docker's 8-byte frame headers.
-  return Buffer.concat(chunks).toString("latin1").replace(/[\x00-\x08]/g, "");
-}
+const markedProcesses = () => markedProcessesIn(scenario.docker, scenario.guest.userId, "AGENT_PLATFORM_PROCESS_ID=");
 
 beforeAll(async () => {
   scenario = await startFaultScenario({ name: "faults-restart" });

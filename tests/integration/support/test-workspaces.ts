@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { USER_LABEL } from "../../../server/workspaces/workspace-names";
+import { USER_LABEL, workspaceContainerName } from "../../../server/workspaces/workspace-names";
 
 /** Removes every workspace container, volume and network whose user id starts with this test run's prefix. */
 export async function removeTestWorkspaces(docker: Docker, prefix: string): Promise<void> {
@@ -28,4 +28,24 @@ export async function requireWorkspaceImage(docker: Docker, image: string): Prom
     .catch(() => {
       throw new Error(`Workspace image ${image} is missing: run "npm run provision" first (or set WORKSPACE_IMAGE).`);
     });
+}
+
+/**
+ * Command lines of the processes in a user's workspace container whose environment has an entry
+ * starting with `marker` (e.g. "AGENT_PLATFORM_PROCESS_ID=" for anything a server started, or
+ * "AGENTDESK_SERVER_INSTANCE=replica-1" with `exact` for one server's), one per line.
+ */
+export async function markedProcessesIn(docker: Docker, userId: string, marker: string, options: { exact?: boolean } = {}): Promise<string> {
+  const match = options.exact ? "-lsazFx" : "-lsaF";
+  const exec = await docker.getContainer(workspaceContainerName(userId)).exec({
+    Cmd: ["sh", "-c", `grep ${match} -- "$1" /proc/[0-9]*/environ | sed -e "s#/environ##" -e "s#/proc/##" | while read p; do tr "\\0" " " < /proc/$p/cmdline; echo; done`, "sh", marker],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => stream.on("end", resolve));
+  // Strip Docker's 8-byte frame headers.
+  return Buffer.concat(chunks).toString("latin1").replace(/[\x00-\x08]/g, "").trim();
 }
