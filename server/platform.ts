@@ -43,6 +43,7 @@ import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
 import { createSocketAuthenticator } from "./auth/socket-authenticator";
 import { startWorkspaceEgress } from "./egress/workspace-egress";
+import { connectExternalEgress } from "./egress/external-egress";
 
 /** The composition root: builds every service once and hands the server what it serves. */
 export interface Platform {
@@ -116,7 +117,6 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
 
 export async function createPlatform(config: PlatformConfig): Promise<Platform> {
   const docker = createDockerClient(config);
-  const offlineDemoModel = usesOfflineDemoModel(config);
   // Fails fast on a bad sign-in setting, and creates the session secret before Next needs it.
   getAuthConfig();
   const store = await createStore(storeConfigOf(config));
@@ -136,15 +136,21 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   await adoptWorkspaces(runtime, cluster.activity.view, recovered.ownerIds).catch((error: unknown) =>
     logger.warn({ err: error }, "could not adopt the existing workspaces (is the Docker engine up?)"),
   );
+  // With EGRESS_PROXY_URL the egress proxy runs on its own (egress-main.ts; a Deployment on
+  // Kubernetes) and holds the model key, serving the offline demo model itself when it has none:
+  // nothing of it starts here, and it is asked which model it routes to (not ready until it says).
+  const externalEgress = config.EGRESS_PROXY_URL ? await connectExternalEgress(config) : undefined;
   // Without credentials the CLI talks to the offline demo model, served here for the containers
   // (on loopback when workspaces are isolated: they reach it through the egress proxy's model route).
   let demoModel: ModelStandIn | undefined;
-  if (offlineDemoModel) {
+  if (!externalEgress && usesOfflineDemoModel(config)) {
     demoModel = await createModelStandIn({ host: config.WORKSPACE_NETWORK_ISOLATION ? "127.0.0.1" : "0.0.0.0", port: config.MODEL_STAND_IN_PORT });
     logger.info({ url: demoModel.url }, "offline demo model serving (no ANTHROPIC_API_KEY configured)");
   }
   // A workspace's only way out: the egress proxy (allow-list; the model key stays here) behind the host firewall.
-  const egress = config.WORKSPACE_NETWORK_ISOLATION ? await startWorkspaceEgress(config, { demoModelPort: demoModel?.port }) : undefined;
+  const egress = !externalEgress && config.WORKSPACE_NETWORK_ISOLATION ? await startWorkspaceEgress(config, { demoModelPort: demoModel?.port }) : undefined;
+  // As known at start-up; the label and the ping ask again (an external proxy may answer later).
+  const offlineDemoModel = usesOfflineDemoModel(config);
   const runnerOptions = claudeRunnerOptionsFromConfig(config, runtime, activity);
   const runner = new ClaudeRunner(egress ? { ...runnerOptions, credentials: egress.credentials } : runnerOptions);
   logger.info({ liveCliCap: runner.liveCliCap, configured: config.MAX_LIVE_CLIS !== undefined }, "live CLI processes capped");
@@ -167,7 +173,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     runLeaseMs: config.RUN_LEASE_SECONDS * 1_000,
     defaultModel: config.DEFAULT_MODEL,
     findTurnFiles: (userId, agentId, sinceMs) => findTurnFiles(runtime, userId, agentId, sinceMs),
-    publish: (envelope) => io?.to(`conversation:${envelope.conversationId}`).emit("conversation:event", envelope),
+    publish: (envelope) => cluster.publishRunEvent(io, envelope),
     onRunFinished: (finished) => reactToFinishedRun?.(finished),
     limits: cluster.limits,
   });
@@ -217,19 +223,22 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   scheduler.start();
 
   return {
-    offlineDemoModel,
+    get offlineDemoModel() {
+      return usesOfflineDemoModel(config);
+    },
     services,
     healthChecks: {
       ...workspaceRuntimeHealthChecks(config, runtime, docker),
       store: () => store.ping(),
       ...cluster.healthChecks,
+      ...externalEgress?.healthChecks,
     },
     authenticateSocket: createSocketAuthenticator(getAuthDependencies),
     socketHandlers: {
       "platform:ping": (payload) => ({
         serverTime: new Date().toISOString(),
         roundTripStartedAt: payload.sentAt,
-        offlineDemoModel,
+        offlineDemoModel: usesOfflineDemoModel(config),
       }),
       "conversation:send": (payload, socket) => messages.send({ userId: socket.data.userId }, payload),
       "conversation:stop": (payload, socket) => messages.stop({ userId: socket.data.userId }, payload.conversationId),
@@ -262,6 +271,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       // Ended runs store their replies (interrupted) before the store closes.
       await Promise.race([conversations.settled(), delay(3_000)]);
       await egress?.close();
+      await externalEgress?.close();
       await demoModel?.close();
       await store.close();
       await cluster.close();

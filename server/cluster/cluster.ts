@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Redis } from "ioredis";
 import type { Run } from "../../lib/records";
+import type { RunEventEnvelope } from "../../lib/socket-events";
 import type { PlatformConfig } from "../config";
 import type { ConversationPlacement } from "../conversations/conversation-placement";
 import { createInMemoryRunEventLog, type RunEventLog } from "../conversations/run-event-log";
@@ -38,6 +39,8 @@ export interface ClusterParts {
   healthChecks: Record<string, HealthCheck>;
   /** Puts the Socket.IO server on the Redis adapter, so rooms span every server. */
   attachSocketServer(io: PlatformSocketServer): void;
+  /** Delivers a run event (already numbered and in the event log) to its followers on every server. */
+  publishRunEvent(io: PlatformSocketServer | undefined, envelope: RunEventEnvelope): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
       activity: { local, view: local },
       healthChecks: {},
       attachSocketServer: () => undefined,
+      publishRunEvent: (io, envelope) => io?.to(conversationRoom(envelope.conversationId)).emit("conversation:event", envelope),
       close: async () => undefined,
     };
   }
@@ -85,6 +89,16 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
     healthChecks: { redis: redisCheck(redis, url) },
     attachSocketServer(io) {
       io.adapter(createAdapter(adapterRedis, { streamName: "agentdesk:socket.io", channelPrefix: "agentdesk:socket.io" }));
+      io.on("conversation:event", (envelope) => io.local.to(conversationRoom(envelope.conversationId)).emit("conversation:event", envelope));
+    },
+    // Run events are the hot path: this server's followers get each at once, the others' through
+    // one pub/sub hop (serverSideEmit), not through the adapter's room broadcast, which waits for
+    // its stream write before delivering even locally. Nothing is lost for it: each event is in
+    // the run event log before it goes out, and a follower that missed one replays it by seq.
+    publishRunEvent(io, envelope) {
+      if (!io) return;
+      io.local.to(conversationRoom(envelope.conversationId)).emit("conversation:event", envelope);
+      io.serverSideEmit("conversation:event", envelope);
     },
     async close() {
       await activity.close();
@@ -94,6 +108,8 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
     },
   };
 }
+
+export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
 
 /** Every server sweeps for lapsed leases: a short Redis lock makes one of them recover each run. */
 export function claimRecovery(redis: Redis, leaseSeconds: number): (run: Run) => Promise<boolean> {

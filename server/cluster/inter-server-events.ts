@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clientEventSchemas, type SendAckData } from "../../lib/socket-events";
+import { clientEventSchemas, type RunEventEnvelope, type SendAckData } from "../../lib/socket-events";
 import type { ErrorPayload } from "../../lib/errors";
 
 /**
@@ -20,4 +20,6 @@ export type ConversationAnswer =
 
 export interface InterServerEvents {
   "conversation:request": (request: ConversationRequest, answer: (answer: ConversationAnswer) => void) => void;
+  /** A run event for the followers connected to the other servers (see cluster.ts, publishRunEvent). */
+  "conversation:event": (envelope: RunEventEnvelope) => void;
 }
