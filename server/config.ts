@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { booleanFlag } from "./egress/egress-config";
+import { booleanFlag, checkExternalEgress } from "./egress/egress-config";
+import { reportedEgressModel } from "./egress/egress-model";
 import { authEnvSchema } from "./auth/auth-config";
 import { egressEnvSchema } from "./egress/egress-config";
 import { storeEnvSchema } from "./store/store-config";
@@ -60,7 +61,8 @@ export type PlatformConfig = z.infer<typeof configSchema>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const parsed = configSchema.safeParse(env);
+  // Checks across variables run here, at parse time, so configSchema stays a plain object others can pick from.
+  const parsed = configSchema.superRefine(checkExternalEgress).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid environment configuration:\n${lines.join("\n")}`);
@@ -68,7 +70,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
   return parsed.data;
 }
 
-/** True when no model credentials are configured: replies then come from the offline demo model. */
+/**
+ * True when replies come from the offline demo model: no model credentials are configured, or,
+ * with EGRESS_PROXY_URL, the egress proxy (which holds them instead) said it has none. Until that
+ * proxy has answered this is false; the server is not ready then (its /health fails).
+ */
 export function usesOfflineDemoModel(config: PlatformConfig): boolean {
+  if (config.EGRESS_PROXY_URL) return reportedEgressModel() === "offline-demo";
   return !config.ANTHROPIC_API_KEY && !config.CLAUDE_CODE_OAUTH_TOKEN && !config.ANTHROPIC_BASE_URL;
 }

@@ -18,9 +18,16 @@ export interface ClaudeCredentials {
 /**
  * Credentials come from the server's configuration and travel into each exec's environment only:
  * never into the image, the container's own environment, argv or the logs. Without any, the CLI
- * talks to the offline demo model (the model stand-in) on the host.
+ * talks to the offline demo model (the model stand-in) on the host. With an egress proxy of its
+ * own (EGRESS_PROXY_URL) the CLI gets that proxy as its model endpoint and its only way out, and
+ * the shared workspace token as its key: the proxy swaps it for the real key, or answers from the
+ * offline demo model when it has none. Docker and Kubernetes workspaces alike.
  */
 export function claudeCredentialsFromConfig(config: PlatformConfig): ClaudeCredentials {
+  if (config.EGRESS_PROXY_URL) {
+    const proxyUrl = config.EGRESS_PROXY_URL.replace(/\/$/, "");
+    return { apiKey: config.EGRESS_WORKSPACE_TOKEN, baseUrl: proxyUrl, egressProxyUrl: proxyUrl };
+  }
   if (usesOfflineDemoModel(config)) {
     return { baseUrl: `http://host.docker.internal:${config.MODEL_STAND_IN_PORT}`, apiKey: "offline-demo-model" };
   }
@@ -72,9 +79,11 @@ export function buildClaudeEnv(credentials: ClaudeCredentials, paths: AgentPaths
 /**
  * Proxy settings for the CLI and everything the agent runs (curl, pip, requests read them; some
  * only the lower-case spelling). The network allows nothing else out, so a tool that ignores them
- * simply cannot connect. The model is addressed directly (NO_PROXY): it is the proxy's own model route.
+ * simply cannot connect. The model is addressed directly (NO_PROXY, the proxy's own host among
+ * them): it is the proxy's own model route.
  */
 export function egressProxyEnv(proxyUrl: string): Record<string, string> {
-  const noProxy = "host.docker.internal,localhost,127.0.0.1";
+  const proxyHost = new URL(proxyUrl).hostname;
+  const noProxy = [...new Set(["host.docker.internal", proxyHost, "localhost", "127.0.0.1"])].join(",");
   return { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, https_proxy: proxyUrl, http_proxy: proxyUrl, NO_PROXY: noProxy, no_proxy: noProxy };
 }

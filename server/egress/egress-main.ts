@@ -3,12 +3,16 @@
 // model key: the servers hand each workspace this proxy's address and EGRESS_WORKSPACE_TOKEN, and
 // a NetworkPolicy lets workspace pods reach nothing else. Same rules as the in-process proxy
 // (egress-proxy.ts); only the host firewall is left out, the NetworkPolicy being its counterpart.
+// Without a model key or endpoint it serves the offline demo model itself (on loopback, behind its
+// model route), and its /health says which model it routes to: the servers, holding no key, ask.
 import http from "node:http";
 import { BlockList } from "node:net";
 import { z } from "zod";
 
 import { configSchema } from "../config";
 import { logger } from "../logger";
+import { createModelStandIn, type ModelStandIn } from "../model-stand-in";
+import type { EgressModel } from "./egress-model";
 import { startEgressProxy, type ModelRoute } from "./egress-proxy";
 import { defaultAllowListText, isInIpv4Range, parseAllowList } from "./egress-rules";
 
@@ -44,7 +48,7 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).de
 const egressMainEnvSchema = configSchema
   .pick({ LOG_LEVEL: true, ANTHROPIC_API_KEY: true, EGRESS_ALLOWLIST: true })
   .extend({
-    /** Where the model really is; unset: the public API. Without ANTHROPIC_API_KEY, requests go on without a key (a gateway, or the servers' offline demo model). */
+    /** Where the model really is; unset: the public API. Without ANTHROPIC_API_KEY, requests go on without a key (a gateway). */
     ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     EGRESS_HOST: z.string().default("0.0.0.0"),
     /** The proxy's port (what workspaces put in HTTP_PROXY / ANTHROPIC_BASE_URL). */
@@ -53,7 +57,7 @@ const egressMainEnvSchema = configSchema
     EGRESS_HEALTH_PORT: port(3129),
     /** Who may use the proxy (the workspace pods' range); loopback always may. */
     EGRESS_CLIENT_CIDRS: cidrList,
-    /** What workspaces present as their model key; the servers hand out the same value. */
+    /** What workspaces present as their model key; the servers hand out the same value. Without any model setting, it turns on the offline demo model. */
     EGRESS_WORKSPACE_TOKEN: z.string().trim().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)").optional(),
     /** The name workspaces reach the proxy by (its Service): absolute-form requests for it take the model route. */
     EGRESS_PROXY_HOSTNAME: z.string().trim().min(1).default("agentdesk-egress"),
@@ -74,10 +78,17 @@ const egressMainEnvSchema = configSchema
 
 type EgressMainEnv = z.infer<typeof egressMainEnvSchema>;
 
-/** The model route: with the real key when the proxy holds one; none (only allow-listed tunnels) without a model setting. */
-function modelRouteOf(env: EgressMainEnv): ModelRoute | undefined {
+/** Which model the route leads to: the one configured, else the offline demo model (only workspaces holding the token may use it), else none. */
+function modelOf(env: EgressMainEnv): EgressModel {
+  if (env.ANTHROPIC_API_KEY || env.ANTHROPIC_BASE_URL) return "anthropic";
+  return env.EGRESS_WORKSPACE_TOKEN ? "offline-demo" : "none";
+}
+
+/** The model route: with the real key when the proxy holds one; to the demo model on loopback; none (only allow-listed tunnels). */
+function modelRouteOf(env: EgressMainEnv, demoModel: ModelStandIn | undefined): ModelRoute | undefined {
   if (env.ANTHROPIC_API_KEY) return { upstream: new URL(env.ANTHROPIC_BASE_URL ?? PUBLIC_MODEL_API), apiKey: env.ANTHROPIC_API_KEY };
   if (env.ANTHROPIC_BASE_URL) return { upstream: new URL(env.ANTHROPIC_BASE_URL) };
+  if (demoModel) return { upstream: new URL(`http://127.0.0.1:${demoModel.port}`), apiKey: "offline-demo-model" };
   return undefined;
 }
 
@@ -100,23 +111,32 @@ async function main(): Promise<void> {
   }
   const env = parsed.data;
   const isLoopback = (address: string) => address === "::1" || /^(::ffff:)?127\./.test(address);
-  const model = modelRouteOf(env);
+  const modelKind = modelOf(env);
+  const demoModel = modelKind === "offline-demo" ? await createModelStandIn({ host: "127.0.0.1", port: 0 }) : undefined;
+  const model = modelRouteOf(env, demoModel);
   const allowListText = env.EGRESS_ALLOWLIST ?? defaultAllowListText(env.ANTHROPIC_BASE_URL);
+  let modelRequests = 0;
   const proxy = await startEgressProxy({
     host: env.EGRESS_HOST,
     port: env.EGRESS_PROXY_PORT,
     allowList: parseAllowList(allowListText),
-    protectedPorts: env.EGRESS_HEALTH_PORT > 0 ? [env.EGRESS_HEALTH_PORT] : [],
+    protectedPorts: [...(env.EGRESS_HEALTH_PORT > 0 ? [env.EGRESS_HEALTH_PORT] : []), ...(demoModel ? [demoModel.port] : [])],
     isAllowedClient: (address) => isLoopback(address) || env.EGRESS_CLIENT_CIDRS.some((cidr) => isInIpv4Range(address, cidr)),
     model,
     containerHostname: env.EGRESS_PROXY_HOSTNAME,
     placeholderApiKey: env.EGRESS_WORKSPACE_TOKEN,
+    // The one path that spends the key: each request is logged (never its headers) and counted on /health.
+    onModelRequest: (request) => {
+      modelRequests += 1;
+      logger.info({ ...request, model: modelKind }, "model request forwarded");
+    },
   });
 
   const health = http.createServer((req, res) => {
     const healthy = req.url?.split("?")[0] === "/health" && (req.method === "GET" || req.method === "HEAD");
     res.writeHead(healthy ? 200 : 404, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-    res.end(healthy ? JSON.stringify({ status: "healthy", proxyPort: proxy.port }) : JSON.stringify({ error: "not found" }));
+    // `model` is what the servers ask for: they hold no key, so only this process knows whether replies are Claude's.
+    res.end(healthy ? JSON.stringify({ status: "healthy", proxyPort: proxy.port, model: modelKind, modelRequests }) : JSON.stringify({ error: "not found" }));
   });
   if (env.EGRESS_HEALTH_PORT > 0) await listen(health, env.EGRESS_HEALTH_PORT, env.EGRESS_HOST);
 
@@ -126,10 +146,15 @@ async function main(): Promise<void> {
       healthPort: env.EGRESS_HEALTH_PORT || undefined,
       allowList: allowListText,
       clients: env.EGRESS_CLIENT_CIDRS,
+      model: modelKind,
       modelRoute: model ? model.upstream.origin : "none",
     },
     "egress proxy listening",
   );
+  if (modelKind === "offline-demo") logger.info("no ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL: model requests are answered by the offline demo model");
+  if (modelKind === "none") {
+    logger.warn("no model route: without EGRESS_WORKSPACE_TOKEN (and ANTHROPIC_API_KEY for Claude) workspaces reach only the allow-listed hosts");
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -138,7 +163,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "egress proxy stopping");
     health.close();
     health.closeAllConnections();
-    void proxy.close().then(() => process.exit(0));
+    void Promise.all([proxy.close(), demoModel?.close()]).then(() => process.exit(0));
     setTimeout(() => process.exit(1), 5_000).unref();
   };
   process.on("SIGTERM", stop);

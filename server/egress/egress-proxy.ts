@@ -47,6 +47,16 @@ export interface EgressProxyOptions {
   resolve?: (hostname: string) => Promise<string>;
   /** The placeholder workspaces present; default: a random one. A proxy in its own process (egress-main.ts) shares one with the servers. */
   placeholderApiKey?: string;
+  /** Told of every model request forwarded with the key, once the model has answered (or failed: 502). */
+  onModelRequest?: (request: ModelRequestRecord) => void;
+}
+
+/** What is known of a forwarded model request: no header, no body, no query. */
+export interface ModelRequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  upstream: string;
 }
 
 export interface EgressProxy {
@@ -162,12 +172,15 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     target.pathname = `${target.pathname.replace(/\/$/, "")}${path.split("?")[0]}`;
     target.search = path.includes("?") ? path.slice(path.indexOf("?")) : "";
     const transport = target.protocol === "https:" ? https : http;
+    const record = (status: number) => options.onModelRequest?.({ method: req.method ?? "GET", path: path.split("?")[0]!, status, upstream: target.origin });
     const upstream = transport.request(target, { method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, forwardableHeaders(answer.headers));
       answer.pipe(res);
+      record(answer.statusCode ?? 502);
     });
     upstream.on("error", (error) => {
       logger.warn({ err: error, host: target.host }, "model request through the egress proxy failed");
+      if (!res.headersSent) record(502);
       refuse(res, 502, "The model could not be reached.");
     });
     res.on("close", () => upstream.destroy());

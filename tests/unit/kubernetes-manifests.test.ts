@@ -297,7 +297,7 @@ describe.each(overlays)("deploy/kubernetes/overlays/%s", (overlayName) => {
   });
 
   it("lets only workspace pods reach the egress proxy, which alone holds the model key", () => {
-    const { workspaceNamespace } = overlay();
+    const { workspaceNamespace, config } = overlay();
     const egressProxy = overlay().deploymentOf("egress-proxy");
     const proxyPods = egressProxy.spec!.template.metadata!.labels!;
     const guarding = overlay()
@@ -305,10 +305,16 @@ describe.each(overlays)("deploy/kubernetes/overlays/%s", (overlayName) => {
       .filter((policy) => policy.metadata.namespace === egressProxy.metadata.namespace && labelsMatch(policy.spec!.podSelector, proxyPods));
     expect(guarding).toHaveLength(1);
     expect(guarding[0]!.spec!.policyTypes).toContain("Ingress");
-    const sources = (guarding[0]!.spec!.ingress ?? []).flatMap((rule) => rule.from ?? []);
-    expect(sources).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": workspaceNamespace } } }]);
+    // Workspaces on the proxy's port; the servers (no key of their own) on its health port only, to ask which model it routes to.
+    const serverPods = overlay().deploymentOf("server").spec!.template.metadata!.labels!;
+    expect(guarding[0]!.spec!.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": workspaceNamespace } } }], ports: [{ protocol: "TCP", port: Number(config.EGRESS_PROXY_PORT) }] },
+      { from: [{ podSelector: { matchLabels: expect.any(Object) } }], ports: [{ protocol: "TCP", port: Number(config.EGRESS_HEALTH_PORT) }] },
+    ]);
+    const serverSelector = guarding[0]!.spec!.ingress![1]!.from![0]!.podSelector;
+    expect(labelsMatch(serverSelector, serverPods)).toBe(true);
+    expect(labelsMatch(serverSelector, proxyPods)).toBe(false);
 
-    const { config } = overlay();
     const cidrs = config.EGRESS_CLIENT_CIDRS?.split(",") ?? [];
     expect(cidrs.length, "EGRESS_CLIENT_CIDRS: the proxy refuses to start without it").toBeGreaterThan(0);
     for (const cidr of cidrs) expect(cidr).toMatch(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/);
