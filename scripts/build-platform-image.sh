@@ -16,6 +16,8 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/docker-build.sh
+source "${PROJECT_ROOT}/scripts/lib/docker-build.sh"
 # default_base_image: the same base as the workspace image.
 # shellcheck source-path=SCRIPTDIR source=build-workspace-image.sh
 source "${PROJECT_ROOT}/scripts/build-workspace-image.sh"
@@ -29,17 +31,6 @@ node_binary_path() {
   if [[ -n "${NODE_BINARY:-}" ]]; then readlink -f "$NODE_BINARY"; return 0; fi
   have node || die "node is not on PATH: install Node.js >= 20.19 or set NODE_BINARY"
   readlink -f "$(command -v node)"
-}
-
-# sha256 of a file, cached against its path, size and mtime (the Node binary is ~100 MB).
-cached_sha256() {
-  local file=$1 cache="${CACHE_DIR}/$2.sha256" stamp sum
-  stamp="$(stat -c '%n %s %Y' "$file")"
-  if [[ -f "$cache" && "$(head -n1 "$cache")" == "$stamp" ]]; then sed -n 2p "$cache"; return 0; fi
-  sum="$(sha256sum "$file" | cut -d' ' -f1)"
-  mkdir -p "$CACHE_DIR"
-  printf '%s\n%s\n' "$stamp" "$sum" >"$cache"
-  echo "$sum"
 }
 
 # A `next build` already running in this folder (another terminal, npm test) removes .next while
@@ -122,42 +113,22 @@ assemble_platform_context() {
 build_platform_image() {
   local base_image="${BASE_IMAGE:-}"
   [[ -n "$base_image" ]] || base_image="$(default_base_image)"
-  local node_bin node_version base_id node_sum hash current
+  local node_bin node_version base_id node_sum hash
   node_bin="$(node_binary_path)"
   node_version="$("$node_bin" --version)"
   base_id="$(image_id "$base_image")" || die "base image ${base_image} is not present: run npm run provision"
   node_sum="$(cached_sha256 "$node_bin" node-binary)"
   hash="$(platform_inputs_hash "$base_id" "$node_sum")"
-  current="$(image_label "$PLATFORM_IMAGE" "$PLATFORM_INPUTS_LABEL" || true)"
-  if [[ "$current" == "$hash" && "${FORCE_BUILD:-0}" != 1 ]]; then
-    STEP_NOTE="${PLATFORM_IMAGE} up to date (inputs ${hash:0:12})"
-    return 0
-  fi
+  image_up_to_date "$PLATFORM_IMAGE" "$PLATFORM_INPUTS_LABEL" "$hash" && return 0
 
   local ctx="${CACHE_DIR}/platform-context"
   mkdir -p "$CACHE_DIR"
   log "building ${PLATFORM_IMAGE} from ${base_image} (node ${node_version}, inputs ${hash:0:12})"
   assemble_platform_context "$ctx" "$node_bin"
-  # The classic builder, as for the workspace image (no buildx plugin here); its COPY layers are
-  # cached by content, so only what changed since the last build is copied again.
-  local rc=0
-  DOCKER_BUILDKIT=0 docker build \
-    --tag "$PLATFORM_IMAGE" \
-    --build-arg "BASE_IMAGE=${base_image}" \
-    --build-arg "INPUTS_HASH=${hash}" \
-    --build-arg "NODE_VERSION=${node_version}" \
-    "$ctx" 2>&1 \
-    | { grep -v -e '^DEPRECATED: The legacy builder' -e 'BuildKit is currently disabled' \
-          -e 'Install the buildx component' -e 'docs.docker.com/go/buildx' -e '^ *environment-variable\.$' -e '^ *$' || true; } \
-    || rc=$?
-  [[ $rc -eq 0 ]] || die "docker build of ${PLATFORM_IMAGE} failed (exit ${rc})"
-  rm -rf "$ctx"
-
-  # Earlier platform images left untagged, unless a container still uses them.
-  docker image prune --force --filter "label=${PLATFORM_INPUTS_LABEL}" >/dev/null 2>&1 || true
-  local size_mb
-  size_mb=$(( $(docker image inspect -f '{{.Size}}' "$PLATFORM_IMAGE") / 1000000 ))
-  STEP_NOTE="built ${PLATFORM_IMAGE} (${size_mb} MB, inputs ${hash:0:12})"
+  # The classic builder's COPY layers are cached by content, so only what changed since the last
+  # build is copied again.
+  build_image_from_context "$PLATFORM_IMAGE" "$PLATFORM_INPUTS_LABEL" "$hash" "$ctx" \
+    "BASE_IMAGE=${base_image}" "NODE_VERSION=${node_version}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

@@ -14,6 +14,8 @@
 
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/docker-build.sh
+source "${PROJECT_ROOT}/scripts/lib/docker-build.sh"
 
 WORKSPACE_IMAGE="${WORKSPACE_IMAGE:-agent-platform/workspace:latest}"
 WORKSPACE_DIR="${PROJECT_ROOT}/docker/workspace"
@@ -32,22 +34,6 @@ claude_binary_path() {
   if [[ -n "${CLAUDE_BINARY:-}" ]]; then echo "$CLAUDE_BINARY"; return 0; fi
   ensure_node_modules >&2
   echo "${CLAUDE_PACKAGE_DIR}/claude"
-}
-
-# sha256 of the ~400 MB binary, cached against its path, size and mtime (hashing
-# it takes about a second; the cache makes the warm path instant).
-claude_binary_sha256() {
-  local bin=$1 stamp cache="${CACHE_DIR}/claude-binary.sha256"
-  stamp="$(stat -c '%n %s %Y' "$bin")"
-  if [[ -f "$cache" && "$(head -n1 "$cache")" == "$stamp" ]]; then
-    sed -n 2p "$cache"
-    return 0
-  fi
-  local sum
-  sum="$(sha256sum "$bin" | cut -d' ' -f1)"
-  mkdir -p "$CACHE_DIR"
-  printf '%s\n%s\n' "$stamp" "$sum" >"$cache"
-  echo "$sum"
 }
 
 # Everything that decides the image's content: the files beside the Dockerfile,
@@ -86,41 +72,19 @@ build_workspace_image() {
   [[ -f "$bin" ]] || die "Claude Code binary not found at ${bin}: run 'npm ci' (it comes from the optional package @anthropic-ai/claude-agent-sdk-linux-x64; do not install with --omit=optional)"
   [[ -f "${WORKSPACE_DIR}/Dockerfile" ]] || die "missing ${WORKSPACE_DIR}/Dockerfile"
 
-  local base_id claude_sum hash current
+  local base_id claude_sum hash
   base_id="$(image_id "$base_image")" || die "base image ${base_image} is not present"
-  claude_sum="$(claude_binary_sha256 "$bin")"
+  # The ~400 MB binary: its cached sum keeps the warm path instant.
+  claude_sum="$(cached_sha256 "$bin" claude-binary)"
   hash="$(workspace_inputs_hash "$base_id" "$claude_sum")"
-  current="$(image_label "$WORKSPACE_IMAGE" "$INPUTS_HASH_LABEL" || true)"
-  if [[ "$current" == "$hash" && "${FORCE_BUILD:-0}" != 1 ]]; then
-    STEP_NOTE="${WORKSPACE_IMAGE} up to date (inputs ${hash:0:12})"
-    return 0
-  fi
+  image_up_to_date "$WORKSPACE_IMAGE" "$INPUTS_HASH_LABEL" "$hash" && return 0
 
   local claude_version ctx="${CACHE_DIR}/workspace-context"
   claude_version="$("$bin" --version 2>/dev/null | head -n1 | cut -d' ' -f1 || true)"
   log "building ${WORKSPACE_IMAGE} from ${base_image} (claude ${claude_version:-unknown}, inputs ${hash:0:12})"
   assemble_build_context "$ctx" "$bin"
-  # The classic builder streams every RUN line as plain text; BuildKit is not
-  # assumed (the CLI here has no buildx plugin).
-  local rc=0
-  DOCKER_BUILDKIT=0 docker build \
-    --tag "$WORKSPACE_IMAGE" \
-    --build-arg "BASE_IMAGE=${base_image}" \
-    --build-arg "INPUTS_HASH=${hash}" \
-    --build-arg "CLAUDE_VERSION=${claude_version}" \
-    "$ctx" 2>&1 \
-    | { grep -v -e '^DEPRECATED: The legacy builder' -e 'BuildKit is currently disabled' \
-          -e 'Install the buildx component' -e 'docs.docker.com/go/buildx' -e '^ *environment-variable\.$' -e '^ *$' || true; } \
-    || rc=$?
-  [[ $rc -eq 0 ]] || die "docker build of ${WORKSPACE_IMAGE} failed (exit ${rc})"
-  rm -rf "$ctx"
-
-  # Drop the workspace images earlier builds left untagged, except those that
-  # containers still run (they go on a later build).
-  docker image prune --force --filter "label=${INPUTS_HASH_LABEL}" >/dev/null 2>&1 || true
-  local size_mb
-  size_mb=$(( $(docker image inspect -f '{{.Size}}' "$WORKSPACE_IMAGE") / 1000000 ))
-  STEP_NOTE="built ${WORKSPACE_IMAGE} (${size_mb} MB, inputs ${hash:0:12})"
+  build_image_from_context "$WORKSPACE_IMAGE" "$INPUTS_HASH_LABEL" "$hash" "$ctx" \
+    "BASE_IMAGE=${base_image}" "CLAUDE_VERSION=${claude_version}"
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

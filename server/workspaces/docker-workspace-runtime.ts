@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { PassThrough } from "node:stream";
-import { Mutex } from "async-mutex";
 import type Docker from "dockerode";
 
 import { AppError } from "../../lib/errors";
@@ -9,11 +7,12 @@ import { serverProcessEnv } from "./server-processes";
 import type { PlatformConfig } from "../config";
 import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
-import { DockerWorkspaceProcess, killMarkedCommand, PROCESS_MARKER_VARIABLE, toExecEnv } from "./docker-workspace-process";
+import { DockerWorkspaceProcess, dockerExecExitCode } from "./docker-workspace-process";
 import type { WorkspaceActivity } from "./workspace-activity";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
+import { PROCESS_MARKER_VARIABLE, toExecEnv } from "./workspace-process-base";
+import { collectExecOutput, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering } from "./workspace-runtime-common";
 import {
-  agentPaths,
   KIND_LABEL,
   PLATFORM_LABEL,
   PLATFORM_LABEL_VALUE,
@@ -27,15 +26,7 @@ import {
   workspaceVolumeName,
   type AgentPaths,
 } from "./workspace-names";
-import type {
-  WorkspaceExecOptions,
-  WorkspaceExecResult,
-  WorkspaceHandle,
-  WorkspaceProcess,
-  WorkspaceRuntime,
-  WorkspaceSpawnOptions,
-  WorkspaceSummary,
-} from "./workspace-runtime";
+import type { WorkspaceExecOptions, WorkspaceExecResult, WorkspaceHandle, WorkspaceProcess, WorkspaceRuntime, WorkspaceSpawnOptions, WorkspaceSummary } from "./workspace-runtime";
 
 export interface DockerWorkspaceOptions {
   image: string;
@@ -77,15 +68,11 @@ export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activit
 }
 
 const WORKSPACE_USER = `${WORKSPACE_UID}:${WORKSPACE_GID}`;
-const MAX_EXEC_OUTPUT_BYTES = 1_000_000;
 
 /** One container per user, named after the user, with the user's files on a named volume. */
 export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   private readonly options: DockerWorkspaceOptions;
-  /** Lifecycle operations for one user run one after another (ensure, stop, remove, delete). */
-  private readonly userLocks = new Map<string, Mutex>();
-  /** Concurrent ensureWorkspace calls for one user share one attempt. */
-  private readonly pendingEnsures = new Map<string, Promise<WorkspaceHandle>>();
+  private readonly lifecycle = new UserLifecycleQueue();
 
   constructor(
     private readonly docker: Docker,
@@ -105,22 +92,11 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   ensureWorkspace(userId: string): Promise<WorkspaceHandle> {
     const name = workspaceContainerName(userId);
     this.options.activity?.touch(userId);
-    const pending = this.pendingEnsures.get(userId);
-    if (pending) return pending;
-    const attempt = this.serialize(userId, () => this.ensureNow(userId, name)).finally(() => {
-      if (this.pendingEnsures.get(userId) === attempt) this.pendingEnsures.delete(userId);
-    });
-    this.pendingEnsures.set(userId, attempt);
-    return attempt;
+    return this.lifecycle.ensure(userId, () => this.ensureNow(userId, name));
   }
 
-  async ensureAgentPaths(workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
-    const paths = agentPaths(agentId);
-    const result = await this.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]);
-    if (result.exitCode !== 0) {
-      throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-    }
-    return paths;
+  ensureAgentPaths(workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
+    return prepareAgentPaths(this, workspace, agentId);
   }
 
   async exec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
@@ -142,39 +118,22 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       return { exec: created, socket: (await created.start({ hijack: true, stdin: options.stdin !== undefined })) as Duplex };
     });
 
-    const stdout = collectOutput();
-    const stderr = collectOutput();
+    const stdout = collectExecOutput();
+    const stderr = collectExecOutput();
     this.docker.modem.demuxStream(socket, stdout.sink, stderr.sink);
     if (options.stdin !== undefined) socket.end(options.stdin);
 
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            void this.runKill(workspace.id, killMarkedCommand(marker, "SIGKILL"), user).catch(() => undefined);
-          }, options.timeoutMs);
-    try {
-      await new Promise<void>((resolve) => {
-        socket.on("end", resolve);
-        socket.on("close", resolve);
-        socket.on("error", () => resolve());
-      });
-    } finally {
-      if (timer) clearTimeout(timer);
-      socket.destroy();
-    }
-    let exitCode: number | null = null;
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const info = await exec.inspect().catch(() => undefined);
-      if (!info) break;
-      if (!info.Running) {
-        exitCode = info.ExitCode ?? null;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const socketEnded = new Promise<void>((resolve) => {
+      socket.on("end", resolve);
+      socket.on("close", resolve);
+      socket.on("error", () => resolve());
+    });
+    const { timedOut } = await untilExecEnds(socketEnded, {
+      timeoutMs: options.timeoutMs,
+      marker,
+      runKill: (killCommand) => this.runKill(workspace.id, killCommand, user),
+    }).finally(() => socket.destroy());
+    const exitCode = await dockerExecExitCode(exec);
     return { exitCode, stdout: stdout.text(), stderr: stderr.text(), timedOut };
   }
 
@@ -202,8 +161,7 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   stopWorkspace(userId: string): Promise<void> {
-    this.pendingEnsures.delete(userId);
-    return this.serialize(userId, async () => {
+    return this.lifecycle.change(userId, async () => {
       try {
         const container = this.docker.getContainer(workspaceContainerName(userId));
         await withDockerRetry("stop the workspace", () => container.stop({ t: 5 }), this.options.retry);
@@ -215,16 +173,14 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   removeWorkspace(userId: string): Promise<void> {
-    this.pendingEnsures.delete(userId);
-    return this.serialize(userId, async () => {
+    return this.lifecycle.change(userId, async () => {
       await this.removeContainer(workspaceContainerName(userId));
       await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
     });
   }
 
   deleteUserWorkspace(userId: string): Promise<void> {
-    this.pendingEnsures.delete(userId);
-    return this.serialize(userId, async () => {
+    return this.lifecycle.change(userId, async () => {
       await this.removeContainer(workspaceContainerName(userId));
       await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
       try {
@@ -291,7 +247,9 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     }
 
     const handle: WorkspaceHandle = { userId, id: info.Id, name, generation: info.State.StartedAt, provisioning };
-    if (provisioning !== "reused") await this.waitUntilReady(handle);
+    if (provisioning !== "reused") {
+      await waitUntilAnswering(this, handle, { deadline: Date.now() + this.options.readinessTimeoutMs, pollIntervalMs: 100 });
+    }
     logger.debug({ userId, container: name, provisioning, ms: Date.now() - startedAt }, "workspace ensured");
     return handle;
   }
@@ -396,22 +354,6 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     }
   }
 
-  private async waitUntilReady(handle: WorkspaceHandle): Promise<void> {
-    const deadline = Date.now() + this.options.readinessTimeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const result = await this.exec(handle, ["true"], { timeoutMs: 5_000 });
-        if (result.exitCode === 0) return;
-        lastError = new Error(`readiness check exited with ${result.exitCode}: ${result.stderr.trim()}`);
-      } catch (error) {
-        lastError = error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new AppError("workspace_unavailable", `The workspace ${handle.name} did not become ready in time.`, { cause: lastError });
-  }
-
   private async execCall<T>(workspace: WorkspaceHandle, operation: string, call: () => Promise<T>): Promise<T> {
     try {
       return await withDockerRetry(operation, call, this.options.retry);
@@ -435,25 +377,4 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       stream.on("error", () => resolve());
     });
   }
-
-  private serialize<T>(userId: string, operation: () => Promise<T>): Promise<T> {
-    const lock = this.userLocks.get(userId) ?? new Mutex();
-    this.userLocks.set(userId, lock);
-    return lock.runExclusive(operation).finally(() => {
-      // Nobody holds or waits for it any more: drop it, so the map holds only busy users.
-      if (!lock.isLocked() && this.userLocks.get(userId) === lock) this.userLocks.delete(userId);
-    });
-  }
-}
-
-function collectOutput(): { sink: PassThrough; text: () => string } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const sink = new PassThrough();
-  sink.on("data", (chunk: Buffer) => {
-    if (size >= MAX_EXEC_OUTPUT_BYTES) return;
-    chunks.push(chunk.subarray(0, MAX_EXEC_OUTPUT_BYTES - size));
-    size += chunk.length;
-  });
-  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }

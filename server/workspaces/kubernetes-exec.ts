@@ -1,13 +1,10 @@
-import { EventEmitter } from "node:events";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { Exec, type KubeConfig, type V1Status } from "@kubernetes/client-node";
 // Not re-exported by the package's index; built here so the stream-close frames it handles reach
 // this exec's own streams rather than the handler's default, the server's process.stdin/stdout.
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
 
-import { logger } from "../logger";
-import { killMarkedCommand, toExecEnv } from "./docker-workspace-process";
-import type { WorkspaceProcess, WorkspaceProcessExit } from "./workspace-runtime";
+import { toExecEnv, WorkspaceProcessBase } from "./workspace-process-base";
 
 /**
  * The API server's exec cannot set a working directory or environment variables, so every command
@@ -154,56 +151,17 @@ interface KubernetesWorkspaceProcessInit {
   runKill: (command: string[]) => Promise<void>;
 }
 
-/** A process started with the API server's exec (stdin attached), shaped like DockerWorkspaceProcess. */
-export class KubernetesWorkspaceProcess extends EventEmitter implements WorkspaceProcess {
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  readonly exited: Promise<WorkspaceProcessExit>;
-
-  private exitCodeValue: number | null = null;
-  private signalCodeValue: NodeJS.Signals | null = null;
-  private killedValue = false;
-  private finished = false;
-  private started = false;
-  private pendingSignal: NodeJS.Signals | undefined;
+/** A process started with the API server's exec (stdin attached), shaped like a ChildProcess as DockerWorkspaceProcess is. */
+export class KubernetesWorkspaceProcess extends WorkspaceProcessBase {
   private session: PodExecSession | undefined;
-  private resolveExited!: (exit: WorkspaceProcessExit) => void;
 
   constructor(private readonly init: KubernetesWorkspaceProcessInit) {
-    super();
-    this.exited = new Promise((resolve) => {
-      this.resolveExited = resolve;
-    });
-    // Writes after the process ended must not crash the server; the SDK also listens here.
-    this.stdin.on("error", () => undefined);
+    super(init.marker);
     void this.start();
   }
 
-  get killed(): boolean {
-    return this.killedValue;
-  }
-
-  get exitCode(): number | null {
-    return this.exitCodeValue;
-  }
-
-  get signalCode(): NodeJS.Signals | null {
-    return this.signalCodeValue;
-  }
-
-  kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
-    if (this.finished) return false;
-    this.killedValue = true;
-    if (!this.started) {
-      this.pendingSignal = signal;
-      return true;
-    }
-    // Exec cannot signal the process it started: a second exec finds it (and its tools) by the marker.
-    this.init
-      .runKill(killMarkedCommand(this.init.marker, signal))
-      .catch((error: unknown) => logger.debug({ err: error, signal }, "kill in workspace failed (process may be gone)"));
-    return true;
+  protected runKill(command: string[]): Promise<void> {
+    return this.init.runKill(command);
   }
 
   private async start(): Promise<void> {
@@ -211,26 +169,17 @@ export class KubernetesWorkspaceProcess extends EventEmitter implements Workspac
     try {
       session = await this.init.open({ stdin: this.stdin, stdout: this.stdout, stderr: this.stderr });
     } catch (error) {
-      this.started = true;
       this.finish({ exitCode: null, error: error instanceof Error ? error : new Error(String(error)) });
       return;
     }
     this.session = session;
-    this.started = true;
-    if (this.pendingSignal) this.kill(this.pendingSignal);
+    this.attached();
     this.finish(await session.exited);
   }
 
   private finish(exit: PodExecExit): void {
-    if (this.finished) return;
-    this.finished = true;
-    // An unknown exit (pod gone) must not read as a clean exit 0 to the SDK.
-    this.exitCodeValue = exit.exitCode ?? 255;
+    if (!this.claimEnd()) return;
     this.session?.close();
-    this.stdout.end();
-    this.stderr.end();
-    if (exit.error && this.listenerCount("error") > 0) this.emit("error", exit.error);
-    this.emit("exit", this.exitCodeValue, this.signalCodeValue);
-    this.resolveExited({ exitCode: this.exitCodeValue, signal: this.signalCodeValue, error: exit.error });
+    this.reportEnd(exit);
   }
 }

@@ -2,14 +2,12 @@ import { randomUUID } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Mutex } from "async-mutex";
 import { ApiException, CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 
 import { AppError } from "../../lib/errors";
 import type { PlatformConfig } from "../config";
 import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
-import { killMarkedCommand, PROCESS_MARKER_VARIABLE } from "./docker-workspace-process";
 import { KubernetesWorkspaceProcess, podExecCommand, startPodExec, type PodExecSession, type PodExecStreams } from "./kubernetes-exec";
 import {
   USER_ID_ANNOTATION,
@@ -22,7 +20,9 @@ import {
 } from "./kubernetes-objects";
 import { serverProcessEnv } from "./server-processes";
 import type { WorkspaceActivity } from "./workspace-activity";
-import { agentPaths, WORKSPACE_GID, WORKSPACE_UID, type AgentPaths } from "./workspace-names";
+import { WORKSPACE_GID, WORKSPACE_UID, type AgentPaths } from "./workspace-names";
+import { PROCESS_MARKER_VARIABLE } from "./workspace-process-base";
+import { collectExecOutput, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering, type ExecOutput } from "./workspace-runtime-common";
 import type {
   WorkspaceExecOptions,
   WorkspaceExecResult,
@@ -78,7 +78,6 @@ export function kubernetesWorkspaceOptionsFromConfig(config: PlatformConfig, act
   };
 }
 
-const MAX_EXEC_OUTPUT_BYTES = 1_000_000;
 /** Waiting reasons a pod does not recover from by itself. */
 const STUCK_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
 
@@ -89,10 +88,7 @@ const STUCK_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImage
 export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
   private readonly options: KubernetesWorkspaceOptions;
   private readonly core: CoreV1Api;
-  /** Lifecycle operations for one user run one after another (ensure, stop, remove, delete). */
-  private readonly userLocks = new Map<string, Mutex>();
-  /** Concurrent ensureWorkspace calls for one user share one attempt. */
-  private readonly pendingEnsures = new Map<string, Promise<WorkspaceHandle>>();
+  private readonly lifecycle = new UserLifecycleQueue();
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -115,53 +111,32 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
 
   ensureWorkspace(userId: string): Promise<WorkspaceHandle> {
     this.options.activity?.touch(userId);
-    const pending = this.pendingEnsures.get(userId);
-    if (pending) return pending;
-    const attempt = this.serialize(userId, () => this.ensureNow(userId)).finally(() => {
-      if (this.pendingEnsures.get(userId) === attempt) this.pendingEnsures.delete(userId);
-    });
-    this.pendingEnsures.set(userId, attempt);
-    return attempt;
+    return this.lifecycle.ensure(userId, () => this.ensureNow(userId));
   }
 
-  async ensureAgentPaths(workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
-    const paths = agentPaths(agentId);
-    const result = await this.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]);
-    if (result.exitCode !== 0) {
-      throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-    }
-    return paths;
+  ensureAgentPaths(workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
+    return prepareAgentPaths(this, workspace, agentId);
   }
 
   async exec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
     this.options.activity?.touch(workspace.userId);
     assertWorkspaceUser(options.user);
     const marker = randomUUID();
-    const stdout = collectOutput();
-    const stderr = collectOutput();
+    const stdout = collectExecOutput();
+    const stderr = collectExecOutput();
     const stdin = options.stdin === undefined ? undefined : streamOf(options.stdin);
     const session = await this.openExec(
       workspace,
       podExecCommand(command, { cwd: options.cwd, env: { ...options.env, [PROCESS_MARKER_VARIABLE]: marker } }),
       { stdout: stdout.sink, stderr: stderr.sink, stdin },
     );
-    let timedOut = false;
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            void this.runKill(workspace, killMarkedCommand(marker, "SIGKILL")).catch(() => undefined);
-          }, options.timeoutMs);
-    let exit;
-    try {
-      exit = await session.exited;
-    } finally {
-      if (timer) clearTimeout(timer);
-      session.close();
-    }
+    const { result: exit, timedOut } = await untilExecEnds(session.exited, {
+      timeoutMs: options.timeoutMs,
+      marker,
+      runKill: (killCommand) => this.runKill(workspace, killCommand),
+    }).finally(() => session.close());
     // The status frame ends the sinks; after a broken stream they are ended here. Either way every byte has been read.
-    const text = async (output: ReturnType<typeof collectOutput>) => {
+    const text = async (output: ExecOutput) => {
       output.sink.end();
       await finished(output.sink).catch(() => undefined);
       return output.text();
@@ -189,8 +164,7 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
 
   /** On Kubernetes a stopped workspace is a deleted pod: the claim (the files) stays. */
   stopWorkspace(userId: string): Promise<void> {
-    this.pendingEnsures.delete(userId);
-    return this.serialize(userId, () => this.deletePod(workspacePodName(userId)));
+    return this.lifecycle.change(userId, () => this.deletePod(workspacePodName(userId)));
   }
 
   removeWorkspace(userId: string): Promise<void> {
@@ -198,8 +172,7 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   deleteUserWorkspace(userId: string): Promise<void> {
-    this.pendingEnsures.delete(userId);
-    return this.serialize(userId, async () => {
+    return this.lifecycle.change(userId, async () => {
       await this.deletePod(workspacePodName(userId));
       try {
         await this.call("delete the workspace files", () =>
@@ -260,7 +233,7 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
     if (!wasRunning) pod = await this.waitUntilRunning(name, deadline);
 
     const handle: WorkspaceHandle = { userId, id: pod.metadata?.uid ?? "", name, generation: generationOf(pod), provisioning };
-    if (provisioning !== "reused" || !wasRunning) await this.waitUntilAnswering(handle, deadline);
+    if (provisioning !== "reused" || !wasRunning) await waitUntilAnswering(this, handle, { deadline, pollIntervalMs: this.options.pollIntervalMs });
     logger.debug({ userId, pod: name, provisioning, ms: Date.now() - startedAt }, "workspace ensured");
     return handle;
   }
@@ -314,21 +287,6 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
       await sleep(this.options.pollIntervalMs);
     }
     throw new AppError("workspace_unavailable", `The workspace ${name} did not start in time (${pod ? describePod(pod) : "no pod"}).`);
-  }
-
-  private async waitUntilAnswering(handle: WorkspaceHandle, deadline: number): Promise<void> {
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const result = await this.exec(handle, ["true"], { timeoutMs: 5_000 });
-        if (result.exitCode === 0) return;
-        lastError = new Error(`readiness check exited with ${result.exitCode}: ${result.stderr.trim()}`);
-      } catch (error) {
-        lastError = error;
-      }
-      await sleep(this.options.pollIntervalMs);
-    }
-    throw new AppError("workspace_unavailable", `The workspace ${handle.name} did not become ready in time.`, { cause: lastError });
   }
 
   private async deletePod(name: string): Promise<void> {
@@ -399,15 +357,6 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
       this.options.retry,
     );
   }
-
-  private serialize<T>(userId: string, operation: () => Promise<T>): Promise<T> {
-    const lock = this.userLocks.get(userId) ?? new Mutex();
-    this.userLocks.set(userId, lock);
-    return lock.runExclusive(operation).finally(() => {
-      // Nobody holds or waits for it any more: drop it, so the map holds only busy users.
-      if (!lock.isLocked() && this.userLocks.get(userId) === lock) this.userLocks.delete(userId);
-    });
-  }
 }
 
 /** Exec runs as the container's user; Kubernetes cannot switch to another one per command. */
@@ -452,16 +401,4 @@ function streamOf(input: string | Buffer): Readable {
   const stream = new PassThrough();
   stream.end(input);
   return stream;
-}
-
-function collectOutput(): { sink: PassThrough; text: () => string } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const sink = new PassThrough();
-  sink.on("data", (chunk: Buffer) => {
-    if (size >= MAX_EXEC_OUTPUT_BYTES) return;
-    chunks.push(chunk.subarray(0, MAX_EXEC_OUTPUT_BYTES - size));
-    size += chunk.length;
-  });
-  return { sink, text: () => Buffer.concat(chunks).toString("utf8") };
 }

@@ -1,6 +1,6 @@
 import { logger } from "../logger";
-import { PROCESS_MARKER_VARIABLE } from "./docker-workspace-process";
 import type { WorkspaceActivityView } from "./workspace-activity";
+import { PROCESS_MARKER_VARIABLE } from "./workspace-process-base";
 import type { WorkspaceRuntime } from "./workspace-runtime";
 
 /**

@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { connectStatusLine, viaProxy as viaProxyAt } from "../support/egress-client";
+import { connectStatusLine, startRecordingUpstream, viaProxy as viaProxyAt, type RecordingUpstream } from "../support/egress-client";
 import { freePort } from "./support/server-process";
 import { until } from "./support/wait-until";
 
@@ -44,20 +42,13 @@ function startEgressMain(env: Record<string, string>): EgressProcess {
   return { child, output: () => output, exited };
 }
 
-let upstream: http.Server;
-let upstreamPort: number;
-const seen: http.IncomingHttpHeaders[] = [];
+let upstream: RecordingUpstream;
 let proxy: EgressProcess;
 let proxyPort: number;
 let healthPort: number;
 
 beforeAll(async () => {
-  upstream = http.createServer((req, res) => {
-    seen.push(req.headers);
-    res.end(`upstream ${req.method} ${req.url}`);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  upstreamPort = (upstream.address() as AddressInfo).port;
+  upstream = await startRecordingUpstream();
   [proxyPort, healthPort] = [await freePort(), await freePort()];
   proxy = startEgressMain({
     // Every address, so a client from outside the workspace range can try; it is dropped.
@@ -67,7 +58,7 @@ beforeAll(async () => {
     EGRESS_CLIENT_CIDRS: "10.213.0.0/16",
     EGRESS_ALLOWLIST: "127.0.0.1",
     ANTHROPIC_API_KEY: "sk-real-key",
-    ANTHROPIC_BASE_URL: `http://127.0.0.1:${upstreamPort}/base`,
+    ANTHROPIC_BASE_URL: `http://127.0.0.1:${upstream.port}/base`,
     EGRESS_WORKSPACE_TOKEN: workspaceToken,
   });
   await until(
@@ -82,7 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (proxy?.child.exitCode === null) proxy.child.kill("SIGKILL");
-  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  await upstream.close();
 });
 
 const viaProxy = (target: string, headers: Record<string, string> = {}, host?: string) => viaProxyAt(proxyPort, target, { headers, host });
@@ -90,11 +81,11 @@ const connectAnswer = (target: string) => connectStatusLine(proxyPort, target);
 
 describe("the egress proxy on its own (node dist/egress.js)", () => {
   it("forwards to a host on the allow-list and refuses one off it, over plain HTTP and CONNECT", async () => {
-    expect(await viaProxy(`http://127.0.0.1:${upstreamPort}/listed`)).toEqual({ status: 200, body: "upstream GET /listed" });
+    expect(await viaProxy(`http://127.0.0.1:${upstream.port}/listed`)).toEqual({ status: 200, body: "upstream GET /listed" });
     const refused = await viaProxy("http://elsewhere.example/");
     expect(refused.status).toBe(403);
     expect(refused.body).toContain("elsewhere.example is not on this platform's egress allow-list");
-    expect(await connectAnswer(`127.0.0.1:${upstreamPort}`)).toBe("HTTP/1.1 200 Connection Established");
+    expect(await connectAnswer(`127.0.0.1:${upstream.port}`)).toBe("HTTP/1.1 200 Connection Established");
     expect(await connectAnswer("evil.example:443")).toBe("HTTP/1.1 403 Forbidden");
     // Its own ports are never reachable through it, even on a listed host.
     const ownHealth = await viaProxy(`http://127.0.0.1:${healthPort}/health`);
@@ -105,13 +96,13 @@ describe("the egress proxy on its own (node dist/egress.js)", () => {
   it("puts the real key on model requests that carry the shared workspace token, and refuses any other", async () => {
     const ok = await viaProxy("/v1/messages?beta=true", { "x-api-key": workspaceToken });
     expect(ok).toEqual({ status: 200, body: "upstream GET /base/v1/messages?beta=true" });
-    expect(seen.at(-1)?.["x-api-key"]).toBe("sk-real-key");
+    expect(upstream.seen.at(-1)?.["x-api-key"]).toBe("sk-real-key");
     expect((await viaProxy("/v1/messages", { "x-api-key": "sk-real-key" })).status).toBe(401);
     expect((await viaProxy("/v1/messages")).status).toBe(401);
   });
 
   it.skipIf(hostExternalAddress === undefined)("drops a client from outside EGRESS_CLIENT_CIDRS without an answer", async () => {
-    const outcome = await viaProxy(`http://127.0.0.1:${upstreamPort}/listed`, {}, hostExternalAddress).then(
+    const outcome = await viaProxy(`http://127.0.0.1:${upstream.port}/listed`, {}, hostExternalAddress).then(
       (answer) => `answered ${answer.status}`,
       (error: NodeJS.ErrnoException) => error.code ?? String(error),
     );

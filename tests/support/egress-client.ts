@@ -1,4 +1,5 @@
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import net from "node:net";
 
 /** What a workspace's tools do through the egress proxy, for the tests of every way it runs. */
@@ -30,4 +31,25 @@ export function connectStatusLine(proxyPort: number, target: string): Promise<st
     });
     socket.once("error", reject);
   });
+}
+
+/** A site behind the proxy on loopback: answers `upstream METHOD URL` and keeps the headers each request arrived with. */
+export interface RecordingUpstream {
+  port: number;
+  seen: http.IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingUpstream(): Promise<RecordingUpstream> {
+  const seen: http.IncomingHttpHeaders[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    res.end(`upstream ${req.method} ${req.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

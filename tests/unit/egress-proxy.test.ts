@@ -1,11 +1,9 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startEgressProxy, type EgressProxy } from "../../server/egress/egress-proxy";
 import { candidateSubnet, parseSubnetPool } from "../../server/workspaces/workspace-network";
 import { decideEgress, defaultAllowListText, isInIpv4Range, isPrivateAddress, matchHost, parseAllowList } from "../../server/egress/egress-rules";
+import { connectStatusLine, startRecordingUpstream, viaProxy as viaProxyAt, type RecordingUpstream } from "../support/egress-client";
 
 describe("egress allow-list", () => {
   it("defaults to the model's host only", () => {
@@ -58,24 +56,17 @@ describe("egress allow-list", () => {
 
 describe("egress proxy", () => {
   let proxy: EgressProxy;
-  let upstream: http.Server;
-  let upstreamPort: number;
-  const seen: http.IncomingHttpHeaders[] = [];
+  let upstream: RecordingUpstream;
 
   beforeAll(async () => {
-    upstream = http.createServer((req, res) => {
-      seen.push(req.headers);
-      res.end(`upstream ${req.method} ${req.url}`);
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-    upstreamPort = (upstream.address() as AddressInfo).port;
+    upstream = await startRecordingUpstream();
     proxy = await startEgressProxy({
       host: "127.0.0.1",
       port: 0,
       allowList: parseAllowList("localhost"),
       protectedPorts: [],
       isAllowedClient: () => true,
-      model: { upstream: new URL(`http://127.0.0.1:${upstreamPort}/base`), apiKey: "sk-real-key" },
+      model: { upstream: new URL(`http://127.0.0.1:${upstream.port}/base`), apiKey: "sk-real-key" },
       containerHostname: "host.docker.internal",
       resolve: async (hostname) => (hostname === "localhost" ? "127.0.0.1" : "203.0.113.9"),
     });
@@ -83,45 +74,28 @@ describe("egress proxy", () => {
 
   afterAll(async () => {
     await proxy.close();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    await upstream.close();
   });
 
-  function viaProxy(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port: proxy.port, path, headers }, (res) => {
-        let body = "";
-        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
+  const viaProxy = (target: string, headers: Record<string, string> = {}) => viaProxyAt(proxy.port, target, { headers });
 
   it("forwards plain HTTP to an allowed host and refuses others with 403 and a reason", async () => {
-    expect(await viaProxy(`http://localhost:${upstreamPort}/x`)).toEqual({ status: 200, body: "upstream GET /x" });
+    expect(await viaProxy(`http://localhost:${upstream.port}/x`)).toEqual({ status: 200, body: "upstream GET /x" });
     const refused = await viaProxy("http://elsewhere.example/");
     expect(refused.status).toBe(403);
     expect(refused.body).toContain("elsewhere.example is not on this platform's egress allow-list");
   });
 
   it("tunnels CONNECT to an allowed host only", async () => {
-    const answer = (target: string) =>
-      new Promise<string>((resolve) => {
-        const socket = net.connect(proxy.port, "127.0.0.1", () => socket.write(`CONNECT ${target} HTTP/1.1\r\nhost: ${target}\r\n\r\n`));
-        socket.once("data", (chunk) => {
-          resolve(chunk.toString().split("\r\n")[0]!);
-          socket.destroy();
-        });
-      });
-    expect(await answer(`localhost:${upstreamPort}`)).toBe("HTTP/1.1 200 Connection Established");
+    const answer = (target: string) => connectStatusLine(proxy.port, target);
+    expect(await answer(`localhost:${upstream.port}`)).toBe("HTTP/1.1 200 Connection Established");
     expect(await answer("evil.example:443")).toBe("HTTP/1.1 403 Forbidden");
   });
 
   it("swaps the workspace's placeholder for the real key on the model route, and refuses any other key", async () => {
     const ok = await viaProxy("/v1/messages?beta=true", { "x-api-key": proxy.placeholderApiKey });
     expect(ok).toEqual({ status: 200, body: "upstream GET /base/v1/messages?beta=true" });
-    expect(seen.at(-1)?.["x-api-key"]).toBe("sk-real-key");
+    expect(upstream.seen.at(-1)?.["x-api-key"]).toBe("sk-real-key");
     expect((await viaProxy("/v1/messages", { "x-api-key": "guess" })).status).toBe(401);
     expect((await viaProxy("/v1/messages")).status).toBe(401);
   });

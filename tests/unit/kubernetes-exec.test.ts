@@ -13,8 +13,8 @@ import { Pod } from "kubernetes-models/v1";
 import { podExecCommand } from "@/server/workspaces/kubernetes-exec";
 import { USER_ID_ANNOTATION, workspaceClaimName, workspacePod, workspacePodName } from "@/server/workspaces/kubernetes-objects";
 import { KubernetesWorkspaceRuntime } from "@/server/workspaces/kubernetes-workspace-runtime";
-import { PROCESS_MARKER_VARIABLE } from "@/server/workspaces/docker-workspace-process";
 import { SERVER_INSTANCE_VARIABLE } from "@/server/workspaces/server-processes";
+import { PROCESS_MARKER_VARIABLE } from "@/server/workspaces/workspace-process-base";
 import type { WorkspaceHandle } from "@/server/workspaces/workspace-runtime";
 
 /**
