@@ -106,9 +106,10 @@ export async function connectExternalEgress(
   })();
 
   // Usually the proxy is up: the server then starts knowing. Otherwise it starts anyway, not ready.
+  // (This timer holds the process open: nothing else may yet while the platform is being built.)
   const startupWaitMs = options.startupWaitMs ?? 10_000;
   const startupWait = new AbortController();
-  await Promise.race([firstAnswer, sleep(startupWaitMs, undefined, { signal: startupWait.signal, ref: false }).catch(() => undefined)]);
+  await Promise.race([firstAnswer, sleep(startupWaitMs, undefined, { signal: startupWait.signal }).catch(() => undefined)]);
   startupWait.abort();
   if (known === undefined) {
     logger.warn(

@@ -7,9 +7,11 @@ import { recordEgressModel } from "../../server/egress/egress-model";
 const token = "t".repeat(32);
 const external = { EGRESS_PROXY_URL: "http://agentdesk-egress.agentdesk.svc.cluster.local:3128", EGRESS_WORKSPACE_TOKEN: token };
 
+const load = (env: Record<string, string>) => loadConfig({ NODE_ENV: "test", ...env });
+
 function configProblems(env: Record<string, string>): string {
   try {
-    loadConfig(env);
+    load(env);
     return "";
   } catch (error) {
     if (error instanceof ConfigError) return error.message;
@@ -39,7 +41,7 @@ describe("EGRESS_PROXY_URL: the egress proxy in its own process", () => {
   });
 
   it("gives the CLI the proxy as model endpoint and proxy, with the token as its key", () => {
-    const config = loadConfig({ ...external, EGRESS_PROXY_URL: `${external.EGRESS_PROXY_URL}/`, ANTHROPIC_BASE_URL: "https://gateway.example" });
+    const config = load({ ...external, EGRESS_PROXY_URL: `${external.EGRESS_PROXY_URL}/`, ANTHROPIC_BASE_URL: "https://gateway.example" });
     const credentials = claudeCredentialsFromConfig(config);
     expect(credentials).toEqual({ apiKey: token, baseUrl: external.EGRESS_PROXY_URL, egressProxyUrl: external.EGRESS_PROXY_URL });
     const env = buildClaudeEnv(credentials, { workdir: "/workspace/a", claudeConfigDir: "/workspace/.claude-agents/a" });
@@ -50,14 +52,14 @@ describe("EGRESS_PROXY_URL: the egress proxy in its own process", () => {
   });
 
   it("takes the offline demo model's label from what the proxy said, false until it has", () => {
-    const config = loadConfig(external);
+    const config = load(external);
     expect(usesOfflineDemoModel(config)).toBe(false);
     recordEgressModel("offline-demo");
     expect(usesOfflineDemoModel(config)).toBe(true);
     recordEgressModel("anthropic");
     expect(usesOfflineDemoModel(config)).toBe(false);
     // Without EGRESS_PROXY_URL the server's own configuration decides, as before.
-    expect(usesOfflineDemoModel(loadConfig({}))).toBe(true);
-    expect(usesOfflineDemoModel(loadConfig({ ANTHROPIC_API_KEY: "sk-real" }))).toBe(false);
+    expect(usesOfflineDemoModel(load({}))).toBe(true);
+    expect(usesOfflineDemoModel(load({ ANTHROPIC_API_KEY: "sk-real" }))).toBe(false);
   });
 });
