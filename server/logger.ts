@@ -13,6 +13,7 @@ const redactPaths = [
   "*.env",
   "*.webhookSecret",
   "*.AUTH_SECRET",
+  "*.EGRESS_WORKSPACE_TOKEN",
 ];
 
 export const logger = pino({

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -18,6 +17,7 @@ import { workspaceContainerName } from "../../server/workspaces/workspace-names"
 import { collectRun, connectSocket, finishedOf, freePort, seedGuestWithAgent, startServerProcess, type ServerProcess } from "./support/server-process";
 import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
 import { until } from "./support/wait-until";
+import { startEgressMain, type EgressProcess } from "./support/egress-process";
 
 /*
  * The egress proxy as its own process (server/egress/egress-main.ts), with the platform server
@@ -29,30 +29,10 @@ import { until } from "./support/wait-until";
  * is a stand-in on loopback behind the proxy, so the test sees which key reached it.
  */
 
-const projectRoot = path.resolve(__dirname, "../..");
 const workspaceToken = `egress-external-${randomBytes(24).toString("hex")}`;
 const fakeApiKey = `sk-ant-api03-EGRESSFAKE-${randomBytes(16).toString("hex")}`;
 const docker = new Docker();
 
-interface EgressProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startEgressMain(env: Record<string, string>): EgressProcess {
-  let output = "";
-  // Only what the proxy is given: nothing of the test runner's environment.
-  const child = spawn(process.execPath, ["--import", "tsx", "server/egress/egress-main.ts"], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 interface EgressHealth {
   status: string;

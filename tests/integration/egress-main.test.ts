@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { networkInterfaces } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { connectStatusLine, startRecordingUpstream, viaProxy as viaProxyAt, type RecordingUpstream } from "../support/egress-client";
 import { freePort } from "./support/server-process";
 import { until } from "./support/wait-until";
+import { startEgressMain, type EgressProcess } from "./support/egress-process";
 
 /*
  * The egress proxy's own entry point (server/egress/egress-main.ts, bundled as dist/egress.js), as
@@ -16,31 +15,11 @@ import { until } from "./support/wait-until";
  * never looked up.
  */
 
-const projectRoot = path.resolve(__dirname, "../..");
 const workspaceToken = `egress-main-test-${randomBytes(24).toString("hex")}`;
 const hostExternalAddress = Object.values(networkInterfaces())
   .flatMap((entries) => entries ?? [])
   .find((entry) => entry.family === "IPv4" && !entry.internal)?.address;
 
-interface EgressProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function startEgressMain(env: Record<string, string>): EgressProcess {
-  let output = "";
-  // Only what the proxy is given: nothing of the test runner's environment (no stray model key).
-  const child = spawn(process.execPath, ["--import", "tsx", "server/egress/egress-main.ts"], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 let upstream: RecordingUpstream;
 let proxy: EgressProcess;
