@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { AppError } from "../../lib/errors";
 import type { HealthCheck } from "../http/health";
 import { logger } from "../logger";
 
@@ -54,4 +55,17 @@ export function redisCheck(redis: Redis, url: string): HealthCheck {
     await redis.ping();
     return { detail: `${redactedRedisUrl(url)} answered in ${Math.round(performance.now() - started)} ms` };
   };
+}
+
+/**
+ * Runs a Redis call the person is waiting on; while Redis is unreachable it fails as
+ * store_unavailable with a sentence (try again shortly) instead of an unexplained internal error.
+ */
+export async function whileRedisAnswers<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError("store_unavailable", "The platform's shared live state (Redis) is not answering right now. Try again in a few seconds.", { cause: error });
+  }
 }

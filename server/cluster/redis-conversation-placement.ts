@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { ConversationPlacement, PlacedRun } from "../conversations/conversation-placement";
+import { whileRedisAnswers } from "./redis-connection";
 
 export interface RedisPlacementOptions {
   instanceId: string;
@@ -30,26 +31,26 @@ export function createRedisConversationPlacement(redis: Redis, options: RedisPla
   const self = options.instanceId;
   return {
     async claim(conversationId) {
-      await redis.set(homeKey(conversationId), self, "PX", options.homeTtlMs);
+      await whileRedisAnswers(() => redis.set(homeKey(conversationId), self, "PX", options.homeTtlMs));
     },
     async claimIfFree(conversationId) {
-      return (await redis.eval(claimIfFreeScript, 1, homeKey(conversationId), self, String(options.homeTtlMs))) === 1;
+      return (await whileRedisAnswers(() => redis.eval(claimIfFreeScript, 1, homeKey(conversationId), self, String(options.homeTtlMs)))) === 1;
     },
     async homeElsewhere(conversationId) {
-      const home = await redis.get(homeKey(conversationId));
+      const home = await whileRedisAnswers(() => redis.get(homeKey(conversationId)));
       return home && home !== self ? home : null;
     },
     async takeOver(conversationId, from) {
-      return (await redis.eval(takeOverScript, 1, homeKey(conversationId), from, self, String(options.homeTtlMs))) === 1;
+      return (await whileRedisAnswers(() => redis.eval(takeOverScript, 1, homeKey(conversationId), from, self, String(options.homeTtlMs)))) === 1;
     },
     async runStarted(conversationId, run: PlacedRun) {
-      await redis.set(runKey(conversationId), JSON.stringify(run), "PX", options.runTtlMs);
+      await whileRedisAnswers(() => redis.set(runKey(conversationId), JSON.stringify(run), "PX", options.runTtlMs));
     },
     async runEnded(conversationId, runId) {
-      await redis.eval(endRunScript, 1, runKey(conversationId), runId);
+      await whileRedisAnswers(() => redis.eval(endRunScript, 1, runKey(conversationId), runId));
     },
     async activeRun(conversationId) {
-      const value = await redis.get(runKey(conversationId));
+      const value = await whileRedisAnswers(() => redis.get(runKey(conversationId)));
       if (!value) return null;
       const parsed = placedRunSchema.safeParse(JSON.parse(value));
       return parsed.success ? parsed.data : null;

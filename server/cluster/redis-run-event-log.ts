@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { RunEventEnvelope } from "../../lib/socket-events";
 import type { RunEventLog } from "../conversations/run-event-log";
 import { logger } from "../logger";
+import { whileRedisAnswers } from "./redis-connection";
 
 /**
  * The run event log shared by every replica: one Redis stream per conversation. A stream rather
@@ -31,14 +32,16 @@ export function createRedisRunEventLog(redis: Redis, options: RedisRunEventLogOp
     async append(conversationId, runId, event, options) {
       const at = new Date().toISOString();
       const floorCounter = (options?.afterSeq ?? -1) + 2;
-      const seq = await scripted.appendRunEvent(streamKey(conversationId), counterKey(conversationId), maxEvents, runId, at, JSON.stringify(event), ttlSeconds, floorCounter);
+      const seq = await whileRedisAnswers(() =>
+        scripted.appendRunEvent(streamKey(conversationId), counterKey(conversationId), maxEvents, runId, at, JSON.stringify(event), ttlSeconds, floorCounter),
+      );
       return { conversationId, runId, seq, at, event };
     },
     async since(conversationId, afterSeq) {
       const envelopes: RunEventEnvelope[] = [];
       let start = afterSeq < 0 ? "-" : `(${afterSeq + 1}-0`;
       for (;;) {
-        const entries = await redis.xrange(streamKey(conversationId), start, "+", "COUNT", pageSize);
+        const entries = await whileRedisAnswers(() => redis.xrange(streamKey(conversationId), start, "+", "COUNT", pageSize));
         for (const [id, fields] of entries) {
           const envelope = envelopeFromEntry(conversationId, id, fields);
           if (envelope) envelopes.push(envelope);
@@ -50,11 +53,11 @@ export function createRedisRunEventLog(redis: Redis, options: RedisRunEventLogOp
       }
     },
     async lastSeq(conversationId) {
-      const counter = await redis.get(counterKey(conversationId));
+      const counter = await whileRedisAnswers(() => redis.get(counterKey(conversationId)));
       return counter === null ? -1 : Number(counter) - 1;
     },
     async forget(conversationId) {
-      await redis.del(streamKey(conversationId), counterKey(conversationId));
+      await whileRedisAnswers(() => redis.del(streamKey(conversationId), counterKey(conversationId)));
     },
   };
 }

@@ -109,6 +109,16 @@ describe("Redis goes away", () => {
     );
     expect(down.status).toBe(503);
     expect(down.body.checks?.redis?.error).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+\/? is \w+/);
+    // A message sent meanwhile is refused with a sentence saying what to do, and nothing is stored.
+    const user = await cluster.store.createUser({ type: "guest" });
+    const session = await cluster.store.createGuestSession({ userId: user.id, ttlMs: 3_600_000 });
+    const agent = await cluster.store.createAgent({ ownerId: user.id, name: "Patient", model: "claude-sonnet-4-5" });
+    const conversation = await cluster.store.createConversation({ agentId: agent.id, ownerId: user.id });
+    const socket = await connectSocket(two!.url, session.id);
+    const refused: Ack<SendAckData> = await socket.emitWithAck("conversation:send", { agentId: agent.id, conversationId: conversation.id, text: "hello", clientMessageId: "while-down" });
+    expect(refused).toMatchObject({ ok: false, error: { code: "store_unavailable", message: expect.stringMatching(/Redis\) is not answering.*Try again in a few seconds/) } });
+    expect(await cluster.store.listMessages(conversation.id)).toEqual([]);
+    socket.disconnect();
     await cluster.redis.restart();
     await until("/health to be ok again", async () => (await health(two!.url)).status === 200, 30_000);
   });
