@@ -22,7 +22,7 @@ import { ConversationService } from "./conversations/conversation-service";
 import { findTurnFiles } from "./conversations/turn-images";
 import { recoverInterruptedRuns } from "./conversations/run-recovery";
 import { startRunLeaseKeeper } from "./conversations/run-leases";
-import { claimRecovery, createClusterParts, endCutOffProcesses, roomHasSockets } from "./cluster/cluster";
+import { conversationRoom, createClusterParts, endCutOffProcesses, roomHasSockets } from "./cluster/cluster";
 import { createClusterMessageRouter, createLocalMessageRouter, type MessageRouter } from "./cluster/message-router";
 import { Scheduler } from "./schedules/scheduler";
 import { createRunFinishedReactions, type RunFinishedReactions } from "./notifications/run-finished-reactions";
@@ -129,7 +129,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   // lapsed are cut off; another live server's runs are left alone.
   const recovered = await recoverInterruptedRuns(store, {
     instanceId,
-    claim: cluster.redis ? claimRecovery(cluster.redis, config.RUN_LEASE_SECONDS) : undefined,
+    claim: cluster.claimRecovery,
     onRecovered: (run) => endCutOffProcesses(runtime, run),
   });
   // Before any message is taken: the previous server's containers become ours, its orphaned CLIs end.
@@ -192,7 +192,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     store,
     scheduler,
     deliverNotification,
-    conversationHasFollowers: (conversationId) => roomHasSockets(io, `conversation:${conversationId}`),
+    conversationHasFollowers: (conversationId) => roomHasSockets(io, conversationRoom(conversationId)),
     webhook: { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS },
   });
   const stopMovingGuestFiles = onUserMerged((fromUserId, toUserId) =>
@@ -213,7 +213,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     leaseMs: config.RUN_LEASE_SECONDS * 1_000,
     runsHere: () => conversations.runsHere(),
     recovery: {
-      claim: cluster.redis ? claimRecovery(cluster.redis, config.RUN_LEASE_SECONDS) : undefined,
+      claim: cluster.claimRecovery,
       onRecovered: async (run) => {
         await endCutOffProcesses(runtime, run);
         await conversations.announceRecovered(run);
@@ -247,11 +247,11 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
         await conversations.conversationForOwner(user, payload.conversationId);
         // Join before replaying: an event published in between then arrives twice, never zero
         // times, and the client drops what it has already seen by sequence number.
-        await socket.join(`conversation:${payload.conversationId}`);
+        await socket.join(conversationRoom(payload.conversationId));
         return conversations.follow(user, payload.conversationId, payload.afterSeq, (envelope) => socket.emit("conversation:event", envelope));
       },
       "conversation:unfollow": async (payload, socket) => {
-        await socket.leave(`conversation:${payload.conversationId}`);
+        await socket.leave(conversationRoom(payload.conversationId));
         return null;
       },
     },

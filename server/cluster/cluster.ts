@@ -36,6 +36,8 @@ export interface ClusterParts {
   guestSignups: GuestSignupGate;
   /** This server's own bookkeeping (the runner and runtime write it) and what the idle sweeper reads (every server's). */
   activity: { local: WorkspaceActivity; view: WorkspaceActivityView };
+  /** Several servers sweep for lapsed leases: only the one whose claim succeeds recovers a run. Unset when alone. */
+  claimRecovery?(run: Run): Promise<boolean>;
   healthChecks: Record<string, HealthCheck>;
   /** Puts the Socket.IO server on the Redis adapter, so rooms span every server. */
   attachSocketServer(io: PlatformSocketServer): void;
@@ -86,6 +88,7 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
       homeTtlMs: (config.CLI_IDLE_MINUTES + 1) * 60_000,
       runTtlMs: (config.MAX_RUN_MINUTES + 5) * 60_000,
     }),
+    claimRecovery: claimRecovery(redis, config.RUN_LEASE_SECONDS),
     healthChecks: { redis: redisCheck(redis, url) },
     attachSocketServer(io) {
       io.adapter(createAdapter(adapterRedis, { streamName: "agentdesk:socket.io", channelPrefix: "agentdesk:socket.io" }));
@@ -112,7 +115,7 @@ export function createClusterParts(config: PlatformConfig): ClusterParts {
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
 
 /** Every server sweeps for lapsed leases: a short Redis lock makes one of them recover each run. */
-export function claimRecovery(redis: Redis, leaseSeconds: number): (run: Run) => Promise<boolean> {
+function claimRecovery(redis: Redis, leaseSeconds: number): (run: Run) => Promise<boolean> {
   return async (run) => (await redis.set(`agentdesk:recovering:${run.id}`, "1", "PX", leaseSeconds * 2_000, "NX")) === "OK";
 }
 

@@ -88,13 +88,15 @@ export function createClusterMessageRouter(options: ClusterRouterOptions): Clust
   };
 
   return {
+    // The conversation service checks ownership itself (here or on the home server), so the
+    // record is read here only where this router answers on its own: a take-over, or no answer.
     async send(user, input) {
-      const conversation = await conversations.conversationForOwner(user, input.conversationId);
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const home = await placement.homeElsewhere(conversation.id);
+        const home = await placement.homeElsewhere(input.conversationId);
         if (!home) return conversations.sendMessage(user, input);
         const asked = await ask({ op: "send", to: home, userId: user.userId, input });
         if (asked.kind === "answered") return unwrap(asked.answer, asked.answer.sent);
+        const conversation = await conversations.conversationForOwner(user, input.conversationId);
         if (asked.kind === "unknown") throw unreachable();
         // Gone: take it over (or, if another server just did, ask that one).
         if (await takeOver(conversation.id, conversation.ownerId, home)) return conversations.sendMessage(user, input);
@@ -103,12 +105,12 @@ export function createClusterMessageRouter(options: ClusterRouterOptions): Clust
     },
 
     async stop(user, conversationId) {
-      await conversations.conversationForOwner(user, conversationId);
       if (conversations.activeRunId(conversationId)) return conversations.stopRun(user, conversationId);
       const run = await placement.activeRun(conversationId);
       if (!run || run.instanceId === instanceId) return conversations.stopRun(user, conversationId);
       const asked = await ask({ op: "stop", to: run.instanceId, userId: user.userId, conversationId });
       if (asked.kind === "answered") return { stopped: unwrap(asked.answer, asked.answer.stopped) };
+      await conversations.conversationForOwner(user, conversationId);
       // A gone server's run stops on its own: its lease lapses and another server recovers it.
       return { stopped: false };
     },
