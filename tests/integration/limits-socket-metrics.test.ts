@@ -97,9 +97,12 @@ describe("limits over the socket, and /metrics", () => {
     const sleepyAgent = await store.createAgent({ ownerId: sleeperId, name: "Sleepy", model: "claude-sonnet-4-5" });
     const sleepyChat = await conversations.createConversation({ userId: sleeperId }, sleepyAgent.id);
     await runtime.ensureWorkspace(sleeperId);
-    await runtime.stopWorkspace(sleeperId);
     const sleeperSocket = await connected(sleeperToken);
     await sleeperSocket.emitWithAck("conversation:follow", { conversationId: sleepyChat.id, afterSeq: -1 });
+    // Culled after the chat was opened (so no prewarm is waking it when the message comes), and
+    // removed, not only stopped: a stopped container can start within the notice's 300 ms on an
+    // idle engine, a removed one is created again, which takes longer everywhere.
+    await runtime.removeWorkspace(sleeperId);
     const wakeRun = collectRun(sleeperSocket, sleepyChat.id);
     await sleeperSocket.emitWithAck("conversation:send", { agentId: sleepyAgent.id, conversationId: sleepyChat.id, text: "compute the sum of 1 to 100 in Python", clientMessageId: "w1" });
     const events = await wakeRun;
