@@ -127,7 +127,8 @@ describe("a replica dies mid-run", () => {
     expect(ownerIndex, `run owned by ${running!.instanceId}`).toBeGreaterThanOrEqual(0);
 
     // The tool runs in the workspace under the owning replica's mark.
-    expect(await processesOf(running!.instanceId!)).toMatch(/sleep 120/);
+    // (tool_use is streamed before the CLI has started the command, so wait for it to appear.)
+    await until("the tool to run under the owning replica's mark", async () => /sleep 120/.test(await processesOf(running!.instanceId!)), 30_000);
     const killedAt = Date.now();
     await cluster.replicas[ownerIndex]!.stop("SIGKILL");
     const finished = await interrupted;
