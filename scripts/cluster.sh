@@ -12,6 +12,7 @@
 #   REDIS_URL=redis://…     use this Redis and start none; unset: 127.0.0.1:REDIS_PORT
 #   REDIS_PORT=6379         the local Redis to use or start
 #   MAX_LIVE_CLIS=n         the host's CLI cap (default: from memory), divided among replicas
+#   MAX_CLI_STARTS=n        CLIs booting at once on the host (default: its cores), divided among replicas
 #   CLUSTER_DIR=.cache/cluster  logs, the nginx prefix, the local Redis's directory
 #   CLUSTER_SKIP_BUILD=1    the build exists already (npm test, Playwright): provision and build nothing
 set -euo pipefail
@@ -186,7 +187,7 @@ run_replica() {
   export PORT="$2" HOST=127.0.0.1 INSTANCE_ID="replica-$1"
   export REDIS_URL DATA_DIR="$SHARED_DATA_DIR" AUTH_SECRET="$SHARED_AUTH_SECRET"
   export MODEL_STAND_IN_PORT="$3" EGRESS_PROXY_PORT="$(replica_egress "$1")"
-  export MAX_LIVE_CLIS="$PER_REPLICA_CLIS"
+  export MAX_LIVE_CLIS="$PER_REPLICA_CLIS" MAX_CLI_STARTS="$PER_REPLICA_STARTS"
   # Replicas listen on loopback: only nginx reaches them, so its X-Forwarded-For entry is the
   # client's address (guest sign-ups count per person's address, not per nginx).
   export TRUST_PROXY_HOPS="${TRUST_PROXY_HOPS:-1}"
@@ -222,12 +223,17 @@ wait_healthy() {
 }
 
 PER_REPLICA_CLIS=2
+PER_REPLICA_STARTS=1
 start_replicas() {
-  local cap i
+  local cap i starts
   cap=$(host_live_cli_cap)
   # The cap counts CLIs on this host; each replica enforces its share (at least 2).
   PER_REPLICA_CLIS=$(( cap / REPLICAS ))
   (( PER_REPLICA_CLIS < 2 )) && PER_REPLICA_CLIS=2
+  # A CLI's start is CPU-bound (server/limits/cli-start-cap.ts): the host's cores, shared out (at least 1 each).
+  starts="${MAX_CLI_STARTS:-$(nproc)}"
+  PER_REPLICA_STARTS=$(( starts / REPLICAS ))
+  (( PER_REPLICA_STARTS < 1 )) && PER_REPLICA_STARTS=1
   # The first replica alone: it does the host's one-time setup (workspace firewall chain, image
   # and network checks) that the others then find done. The rest start together.
   start_replica 1
@@ -236,7 +242,7 @@ start_replicas() {
   for (( i = 2; i <= REPLICAS; i++ )); do
     wait_healthy "replica-${i}" "${REPLICA_PIDS[i]}" "${REPLICA_PORTS[i]}" "${CLUSTER_DIR}/replica-${i}.log"
   done
-  STEP_NOTE="${REPLICAS} healthy; MAX_LIVE_CLIS=${PER_REPLICA_CLIS} each (host cap ${cap})"
+  STEP_NOTE="${REPLICAS} healthy; MAX_LIVE_CLIS=${PER_REPLICA_CLIS} MAX_CLI_STARTS=${PER_REPLICA_STARTS} each (host cap ${cap})"
 }
 
 start_nginx() {

@@ -153,7 +153,10 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
   const offlineDemoModel = usesOfflineDemoModel(config);
   const runnerOptions = claudeRunnerOptionsFromConfig(config, runtime, activity);
   const runner = new ClaudeRunner(egress ? { ...runnerOptions, credentials: egress.credentials } : runnerOptions);
-  logger.info({ liveCliCap: runner.liveCliCap, configured: config.MAX_LIVE_CLIS !== undefined }, "live CLI processes capped");
+  logger.info(
+    { liveCliCap: runner.liveCliCap, cliStartCap: runner.cliStartCap, configured: config.MAX_LIVE_CLIS !== undefined || config.MAX_CLI_STARTS !== undefined },
+    "live and booting CLI processes capped",
+  );
   const sweeper = startIdleSweeper({
     runtime,
     activity: cluster.activity.view,

@@ -183,6 +183,24 @@ export class ClaudeCliSession {
     return this.endedPromise;
   }
 
+  /**
+   * Settles once the CLI has booted: it answered the SDK's initialize handshake (the CPU-heavy part
+   * of a start is behind it), it ended, or `timeoutMs` passed (a stuck start must not hold a start
+   * slot for ever). Never rejects.
+   */
+  whenBooted(timeoutMs: number): Promise<void> {
+    const handshake = this.query?.initializationResult?.().then(
+      () => undefined,
+      () => undefined,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([handshake ?? Promise.resolve(), this.endedPromise, timeout]).finally(() => clearTimeout(timer));
+  }
+
   private markEnded(): void {
     this.endedValue = true;
     this.input.close();

@@ -4,11 +4,13 @@ import type { AgentEvent } from "../../lib/agent-events";
 import { AppError } from "../../lib/errors";
 import type { RunWaitEvent } from "../../lib/socket-events";
 import type { PlatformConfig } from "../config";
+import { resolveCliStartCap } from "../limits/cli-start-cap";
 import { resolveLiveCliCap } from "../limits/live-cli-cap";
 import { waitSentence } from "../limits/rate-limiter";
 import { logger } from "../logger";
 import type { WorkspaceActivity } from "../workspaces/workspace-activity";
 import { assertValidAgentId, type AgentPaths } from "../workspaces/workspace-names";
+import { prepareAgentSession } from "./agent-session-files";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import { ClaudeCliSession, emitSafely, interruptedResult, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
 import { claudeCredentialsFromConfig, type ClaudeCredentials } from "./claude-environment";
@@ -48,6 +50,12 @@ export interface ClaudeRunnerOptions {
   sdk?: Pick<typeof claudeAgentSdk, "query">;
   /** Most CLI processes alive at once on this host (kept-warm ones count); default: from the machine's memory. */
   maxLiveClis?: number;
+  /** Most CLI processes booting at once on this host; default: one per core (cli-start-cap.ts). */
+  maxCliStarts?: number;
+  /** A prewarmed CLI that no message has used within this long is ended (default 2 minutes). */
+  prewarmUnusedMs?: number;
+  /** A CLI that has not answered its handshake within this long stops counting as booting (default 30 s). */
+  bootTimeoutMs?: number;
   /** A turn running longer than this is stopped, with a message naming the limit (MAX_RUN_MINUTES). */
   maxTurnMs?: number;
   /** How long a workspace may take to be ready before the person is told it is waking up. */
@@ -69,6 +77,7 @@ export function claudeRunnerOptionsFromConfig(
     cliIdleMs: config.CLI_IDLE_MINUTES * 60_000,
     defaultModel: config.DEFAULT_MODEL,
     maxLiveClis: resolveLiveCliCap(config.MAX_LIVE_CLIS),
+    maxCliStarts: resolveCliStartCap(config.MAX_CLI_STARTS),
     maxTurnMs: config.MAX_RUN_MINUTES * 60_000,
   };
 }
@@ -77,6 +86,12 @@ const SESSION_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 /** How a new CLI process gets its slot: a turn waits for one, a prewarm only takes a free one. */
 type SlotRequest = { wait: true; options: CliWaitOptions } | { wait: false };
+
+/**
+ * Someone who opens a chat usually writes within a minute or two; a prewarmed CLI nobody used by
+ * then holds ~200 MB and a slot for nothing, so it ends much sooner than a used one (CLI_IDLE_MINUTES).
+ */
+const DEFAULT_PREWARM_UNUSED_MS = 2 * 60_000;
 
 class NoFreeCliSlot extends Error {}
 
@@ -99,17 +114,20 @@ export class ClaudeRunner {
   private readonly admission: CliAdmission;
   /** Idle CLIs ended to free a slot whose processes have not exited yet. */
   private slotsComingBack = 0;
+  /** Booting prewarms ended to free a start share whose processes have not exited yet. */
+  private startsComingBack = 0;
 
   constructor(private readonly options: ClaudeRunnerOptions) {
     this.interruptGraceMs = options.interruptGraceMs ?? 1_500;
-    this.idle = new IdleClis(options.cliIdleMs, (cli) => {
+    this.idle = new IdleClis({ idleMs: options.cliIdleMs, unusedPrewarmMs: options.prewarmUnusedMs ?? DEFAULT_PREWARM_UNUSED_MS }, (cli) => {
       logger.debug({ conversationId: cli.conversationId }, "closing idle CLI process");
       void this.closeConversation(cli.conversationId);
     });
-    this.admission = new CliAdmission(options.maxLiveClis ?? resolveLiveCliCap(undefined), {
-      makeRoom: () => this.makeRoomForWaiters(),
-      roomBeingMade: () => this.slotsComingBack,
-    });
+    this.admission = new CliAdmission(
+      options.maxLiveClis ?? resolveLiveCliCap(undefined),
+      { makeRoom: () => this.makeRoomForWaiters(), roomBeingMade: () => this.slotsComingBack, startsBeingFreed: () => this.startsComingBack },
+      options.maxCliStarts ?? resolveCliStartCap(undefined),
+    );
   }
 
   /**
@@ -190,6 +208,21 @@ export class ClaudeRunner {
     return this.admission.waiting;
   }
 
+  /** CLI processes allowed to boot at once on this host. */
+  get cliStartCap(): number {
+    return this.admission.startCapacity;
+  }
+
+  /** CLI processes booting now (spawned, handshake not answered). */
+  get startsInProgress(): number {
+    return this.admission.starting;
+  }
+
+  /** Something is starting or waiting to: background work (the warm pool's refill) should hold off. */
+  get busy(): boolean {
+    return this.admission.starting > 0 || this.admission.waiting > 0;
+  }
+
   /**
    * The workspace, saying so when it is slow to be ready (a stopped or culled container starting,
    * a new one being created): a ready one answers in milliseconds, so a wait means it is waking.
@@ -236,6 +269,9 @@ export class ClaudeRunner {
     this.assertCanStart(request);
     const cli = this.cliOf(request.conversationId);
     if (cli.turn) return;
+    // Never ahead of a waiting message, and only with a start share and memory free: checked again
+    // when the slot is taken, this spares the workspace calls when the answer is already no.
+    if (this.admission.waiting > 0 || this.admission.startsFull) return;
     const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
     try {
       const workspace = await this.options.runtime.ensureWorkspace(request.userId);
@@ -334,12 +370,10 @@ export class ClaudeRunner {
   }
 
   private async startSession(cli: ConversationCli, settings: CliSessionSettings, workspace: WorkspaceHandle, slotRequest: SlotRequest): Promise<ClaudeCliSession> {
-    const { runtime } = this.options;
-    const paths = await runtime.ensureAgentPaths(workspace, settings.agentId);
-    const resume = await this.transcriptExists(workspace, paths, settings.claudeSessionId);
+    const { paths, transcriptExists: resume } = await prepareAgentSession(this.options.runtime, workspace, settings.agentId, settings.claudeSessionId);
     const slot = await this.cliSlot(settings.userId, slotRequest);
     try {
-      return this.launchSession(cli, settings, workspace, paths, resume, slot);
+      return this.launchSession(cli, settings, workspace, { paths, resume, slot, prewarm: !slotRequest.wait });
     } catch (error) {
       slot.release();
       throw error;
@@ -355,10 +389,14 @@ export class ClaudeRunner {
 
   /**
    * While someone waits for a slot and no freed one is on its way to them, ends the least recently
-   * used CLI that is not running a turn: it resumes from its transcript when needed again.
+   * used CLI that is not running a turn: it resumes from its transcript when needed again. When
+   * the start shares are what is full, prewarms still booting give theirs up first: a message
+   * someone sent goes before a chat someone only opened.
    */
   private makeRoomForWaiters(): void {
-    while (this.admission.waiting > this.slotsComingBack) {
+    if (this.admission.waiting > 0 && this.admission.startsFull) this.yieldBootingPrewarms();
+    // Only waiters that memory turns away need an idle CLI ended; those waiting for a start share do not.
+    while (this.admission.waiting - this.admission.freeSlots > this.slotsComingBack) {
       const cli = this.idle.leastRecentlyUsed();
       if (!cli?.process) return;
       cli.process.endingToFreeSlot = true;
@@ -368,14 +406,29 @@ export class ClaudeRunner {
     }
   }
 
+  private yieldBootingPrewarms(): void {
+    let toFree = this.admission.waiting - this.startsComingBack;
+    for (const cli of this.clis.values()) {
+      if (toFree <= 0) return;
+      const process = cli.process;
+      if (!process?.bootingPrewarm || cli.turn) continue;
+      process.bootingPrewarm = false;
+      process.yieldingStart = true;
+      this.startsComingBack += 1;
+      toFree -= 1;
+      logger.info({ conversationId: cli.conversationId }, "a prewarm gives its start slot to a waiting message");
+      cli.letGo();
+      process.session.kill();
+    }
+  }
+
   private launchSession(
     cli: ConversationCli,
     settings: CliSessionSettings,
     workspace: WorkspaceHandle,
-    paths: AgentPaths,
-    resume: boolean,
-    slot: CliSlot,
+    launch: { paths: AgentPaths; resume: boolean; slot: CliSlot; prewarm: boolean },
   ): ClaudeCliSession {
+    const { paths, resume, slot, prewarm } = launch;
     const { runtime } = this.options;
     const session = new ClaudeCliSession({
       runtime,
@@ -389,32 +442,23 @@ export class ClaudeRunner {
       executable: this.options.executable,
       modelRetries: this.options.modelRetries,
     });
-    const process: CliProcess = { session, endingToFreeSlot: false };
+    const process: CliProcess = { session, endingToFreeSlot: false, yieldingStart: false, answeredTurn: false, bootingPrewarm: prewarm };
     void session.whenEnded().then(() => {
       cli.processEnded(process);
       // Eviction bookkeeping first: the slot's release hands it to a waiter and recounts positions.
       if (process.endingToFreeSlot) this.slotsComingBack -= 1;
+      if (process.yieldingStart) this.startsComingBack -= 1;
       slot.release();
     });
     session.start();
+    // Booted: the start's CPU is spent, and its slot's start share can go to the next one.
+    void session.whenBooted(this.options.bootTimeoutMs ?? 30_000).then(() => {
+      process.bootingPrewarm = false;
+      slot.started();
+    });
     cli.launched(process);
     logger.debug({ conversationId: settings.conversationId, resume, container: workspace.name }, "CLI session started");
     return session;
-  }
-
-  /** The CLI refuses `--session-id` for a session that exists and `--resume` for one that does not. */
-  private async transcriptExists(workspace: WorkspaceHandle, paths: AgentPaths, sessionId: string): Promise<boolean> {
-    const result = await this.options.runtime.exec(workspace, [
-      "find",
-      `${paths.claudeConfigDir}/projects`,
-      "-maxdepth",
-      "2",
-      "-name",
-      `${sessionId}.jsonl`,
-      "-print",
-      "-quit",
-    ]);
-    return result.stdout.trim().length > 0;
   }
 
   private startFailure(

@@ -1,8 +1,13 @@
 import { AppError } from "../../lib/errors";
 import { FairQueue } from "../limits/fair-queue";
 
-/** One live CLI process's claim on the host's memory; released when the process has ended. */
+/**
+ * One CLI process's claim on the host: its memory for as long as it lives, and a share of the CPU
+ * while it boots. `started()` gives the start share back once the CLI has answered its handshake;
+ * `release()` (the process has ended) gives back both.
+ */
 export interface CliSlot {
+  started(): void;
   release(): void;
 }
 
@@ -14,10 +19,12 @@ export interface CliWaitOptions {
 }
 
 export interface CliAdmissionHooks {
-  /** Called when someone starts waiting: the runner ends idle CLIs it can spare. */
+  /** Called when someone starts waiting: the runner ends idle CLIs it can spare, and prewarms still booting. */
   makeRoom(): void;
   /** How many slots are on their way back (idle CLIs being ended); that many waiters need not be told to wait. */
   roomBeingMade(): number;
+  /** How many start shares are on their way back (booting prewarms being ended for waiters). */
+  startsBeingFreed?(): number;
 }
 
 interface Waiter {
@@ -33,30 +40,53 @@ export class AdmissionAborted extends AppError {
 }
 
 /**
- * A host-wide cap on live CLI processes: a slot per process, held until it ends. When all are
- * taken, new runs wait in a queue that is fair across users, and hear their position.
+ * Two host-wide caps on CLI processes, taken together: how many may be alive (memory: a slot per
+ * process, held until it ends) and how many may be booting at once (CPU: a CLI's start costs
+ * about half a core-second, see cli-start-cap.ts; dozens booting together on two cores starve each
+ * other and every one of them is late). When either is full, new runs wait in one queue that is
+ * fair across users, and hear their position.
  */
 export class CliAdmission {
   private inUse = 0;
+  private booting = 0;
   private readonly queue = new FairQueue<Waiter>();
 
   constructor(
     readonly capacity: number,
     private readonly hooks: CliAdmissionHooks = { makeRoom: () => undefined, roomBeingMade: () => 0 },
+    readonly startCapacity: number = Number.POSITIVE_INFINITY,
   ) {}
 
   get used(): number {
     return this.inUse;
   }
 
+  /** Live slots not taken (memory allows this many more CLIs). */
+  get freeSlots(): number {
+    return Math.max(0, this.capacity - this.inUse);
+  }
+
+  /** Slots whose CLI has not answered its handshake yet. */
+  get starting(): number {
+    return this.booting;
+  }
+
+  /** Every start share is taken: a new CLI would wait even if memory allowed it. */
+  get startsFull(): boolean {
+    return this.booting >= this.startCapacity;
+  }
+
+  private get canGrant(): boolean {
+    return this.inUse < this.capacity && this.booting < this.startCapacity;
+  }
+
   get waiting(): number {
     return this.queue.size;
   }
 
-  /** A slot if one is free and nobody waits for it; never queues. */
+  /** A slot if memory and a start share are free and nobody waits for them; never queues (a prewarm). */
   tryAcquire(): CliSlot | undefined {
-    if (this.inUse >= this.capacity || this.queue.size > 0) return undefined;
-    this.inUse += 1;
+    if (!this.canGrant || this.queue.size > 0) return undefined;
     return this.newSlot();
   }
 
@@ -86,11 +116,25 @@ export class CliAdmission {
   }
 
   private newSlot(): CliSlot {
+    this.inUse += 1;
+    this.booting += 1;
+    let booted = false;
     let released = false;
+    const endBoot = () => {
+      if (booted) return false;
+      booted = true;
+      this.booting -= 1;
+      return true;
+    };
     return {
+      started: () => {
+        if (released || !endBoot()) return;
+        this.grantWaiting();
+      },
       release: () => {
         if (released) return;
         released = true;
+        endBoot();
         this.inUse -= 1;
         this.grantWaiting();
       },
@@ -98,10 +142,9 @@ export class CliAdmission {
   }
 
   private grantWaiting(): void {
-    while (this.inUse < this.capacity) {
+    while (this.canGrant) {
       const waiter = this.queue.dequeue();
       if (!waiter) break;
-      this.inUse += 1;
       waiter.grant(this.newSlot());
     }
     this.publishPositions();
@@ -109,7 +152,8 @@ export class CliAdmission {
 
   /** Tells each waiter its position when it changed; those a slot is already coming back for hear nothing. */
   private publishPositions(): void {
-    const comingBack = this.hooks.roomBeingMade();
+    // While every start share is taken, only a start share on its way back lets a waiter through.
+    const comingBack = this.startsFull ? (this.hooks.startsBeingFreed?.() ?? 0) : this.hooks.roomBeingMade();
     for (const waiter of this.queue.items()) {
       const position = this.queue.positionOf(waiter)!;
       if (position <= comingBack || position === waiter.lastPosition) continue;

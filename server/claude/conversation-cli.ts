@@ -36,6 +36,12 @@ export interface CliProcess {
   session: ClaudeCliSession;
   /** Ended to free its slot for someone waiting: counted as room being made until it has exited. */
   endingToFreeSlot: boolean;
+  /** A booting prewarm ended to give its start share to someone waiting: counted as a start coming back until it has exited. */
+  yieldingStart: boolean;
+  /** False until a turn's prompt has gone to it: a prewarmed process nobody used yet. */
+  answeredTurn: boolean;
+  /** Started by a prewarm and still booting: it gives its start slot up to a waiting message. */
+  bootingPrewarm: boolean;
 }
 
 /** A turn accepted for the conversation, from its request until its outcome. */
@@ -112,6 +118,8 @@ export class ConversationCli {
   /** The turn's prompt goes to `session`; if that process has already gone, the turn fails on its own. */
   startAnswering(session: ClaudeCliSession): void {
     if (this.processValue?.session !== session) return;
+    this.processValue.answeredTurn = true;
+    this.processValue.bootingPrewarm = false;
     this.moveTo("turn");
   }
 

@@ -12,13 +12,24 @@ import type { ConversationCli, IdleRoster } from "./conversation-cli";
  * is not used: the cap on live CLIs is CliAdmission's, a slot only frees once a process has
  * exited, and an idle CLI is ended for room only while someone waits for a slot.
  */
+export interface IdleTimes {
+  /** How long a CLI that has answered a turn may idle (CLI_IDLE_MINUTES). */
+  idleMs: number;
+  /** How long a prewarmed CLI that no turn has used yet may idle. */
+  unusedPrewarmMs: number;
+}
+
+// lru-cache takes a positive whole number of ms; an idle time of 0 means "end it right away".
+const toTtl = (ms: number) => Math.max(1, Math.ceil(ms));
+
 export class IdleClis implements IdleRoster {
   private readonly clis: LRUCache<string, ConversationCli>;
+  private readonly unusedPrewarmTtl: number;
 
-  constructor(idleMs: number, onIdleTooLong: (cli: ConversationCli) => void) {
+  constructor(times: IdleTimes, onIdleTooLong: (cli: ConversationCli) => void) {
+    this.unusedPrewarmTtl = toTtl(Math.min(times.unusedPrewarmMs, times.idleMs));
     this.clis = new LRUCache<string, ConversationCli>({
-      // lru-cache takes a positive whole number of ms; an idle time of 0 means "end it right away".
-      ttl: Math.max(1, Math.ceil(idleMs)),
+      ttl: toTtl(times.idleMs),
       ttlAutopurge: true,
       // One whose time is up but whose timer has not fired yet is still idle, and may be picked.
       allowStale: true,
@@ -31,7 +42,8 @@ export class IdleClis implements IdleRoster {
 
   /** Starts (or restarts) the CLI's idle time; it becomes the most recently used. */
   park(cli: ConversationCli): void {
-    this.clis.set(cli.conversationId, cli);
+    const unused = cli.process?.answeredTurn === false;
+    this.clis.set(cli.conversationId, cli, unused ? { ttl: this.unusedPrewarmTtl } : {});
   }
 
   unpark(cli: ConversationCli): void {

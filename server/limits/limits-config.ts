@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalPositiveInt = z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional());
 
 /**
  * The per-user quotas and host-wide limits, declared beside the code that enforces them and
@@ -16,7 +17,9 @@ export const limitsEnvSchema = z.object({
   // New guest sessions per client address per hour (each guest can start a container).
   GUEST_SIGNUPS_PER_HOUR: positiveInt(30),
   // Unset: derived from the machine's memory (see live-cli-cap.ts).
-  MAX_LIVE_CLIS: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
+  MAX_LIVE_CLIS: optionalPositiveInt,
+  // How many CLIs may be booting at once. Unset: one per core the server may use (see cli-start-cap.ts).
+  MAX_CLI_STARTS: optionalPositiveInt,
 });
 
 export type LimitsConfig = z.infer<typeof limitsEnvSchema>;

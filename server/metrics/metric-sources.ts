@@ -3,7 +3,7 @@ import type { WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import type { MetricSources } from "./platform-metrics";
 
 export interface MetricSourceParts {
-  runner: { liveProcessCount: number; liveCliCap: number; queuedTurnCount: number };
+  runner: { liveProcessCount: number; liveCliCap: number; queuedTurnCount: number; startsInProgress: number; cliStartCap: number };
   runtime: Pick<WorkspaceRuntime, "listWorkspaces">;
   /** Every server's activity when several share the workspaces: a workspace in use on another is not idle. */
   activity: Pick<WorkspaceActivityView, "usage">;
@@ -17,6 +17,8 @@ export function platformMetricSources(parts: MetricSourceParts): MetricSources {
     liveClis: () => parts.runner.liveProcessCount,
     liveCliCap: () => parts.runner.liveCliCap,
     runQueueLength: () => parts.runner.queuedTurnCount,
+    cliStarting: () => parts.runner.startsInProgress,
+    cliStartCap: () => parts.runner.cliStartCap,
     workspaces: async () => {
       const counts = { running: 0, idle: 0, stopped: 0 };
       for (const workspace of await parts.runtime.listWorkspaces()) {

@@ -6,6 +6,9 @@ export interface MetricSources {
   liveClis(): number;
   liveCliCap(): number;
   runQueueLength(): number;
+  /** CLIs booting now (spawned, handshake not answered yet). */
+  cliStarting(): number;
+  cliStartCap(): number;
   /** Workspace containers by state; "idle" = running with no run in progress. */
   workspaces(): Promise<{ running: number; idle: number; stopped: number }>;
 }
@@ -51,6 +54,22 @@ function buildMetrics() {
     registers: [registry],
     collect() {
       this.set(sources?.liveCliCap() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "agentdesk_cli_starting",
+    help: "Claude Code CLI processes booting now (spawned, SDK handshake not answered yet)",
+    registers: [registry],
+    collect() {
+      this.set(sources?.cliStarting() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "agentdesk_cli_start_cap",
+    help: "Most CLI processes allowed to boot at once on this host (MAX_CLI_STARTS)",
+    registers: [registry],
+    collect() {
+      this.set(sources?.cliStartCap() ?? 0);
     },
   });
   new Gauge({

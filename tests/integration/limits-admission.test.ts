@@ -39,7 +39,7 @@ const napScripts: Script[] = [
 let standIn: ModelStandIn;
 const runners: ClaudeRunner[] = [];
 
-function newRunner(options: { maxLiveClis?: number; maxTurnMs?: number } = {}): ClaudeRunner {
+function newRunner(options: { maxLiveClis?: number; maxTurnMs?: number; maxCliStarts?: number } = {}): ClaudeRunner {
   const runner = new ClaudeRunner({
     runtime,
     activity,
@@ -158,6 +158,45 @@ describe("admission control with one live CLI allowed", () => {
     const againOutcome = await again.done;
     expect(againOutcome.reusedProcess).toBe(false);
     expect(toolOutputs(again)).toEqual(["2550"]);
+  });
+});
+
+describe("CLI starts limited by the CPU (one start slot)", () => {
+  it("counts a prewarmed CLI as starting only until it has answered the SDK's handshake, before any message", async () => {
+    const runner = newRunner({ maxCliStarts: 1 });
+    await runner.prewarmConversation(chat("prewarm-boot", "ann"));
+    expect(runner.startsInProgress).toBe(1);
+    await waitFor(() => runner.startsInProgress === 0, 30_000);
+    expect(runner.liveProcessCount).toBe(1);
+  });
+
+  it("boots one CLI at a time when three people send at once, tells the waiting ones their place, and answers all three", async () => {
+    const runner = newRunner({ maxCliStarts: 1 });
+    let mostStarting = 0;
+    const sampler = setInterval(() => (mostStarting = Math.max(mostStarting, runner.startsInProgress)), 5);
+    const turns = ["ann", "bob", "cat"].map((user) => start(runner, chat(`burst-${user}`, user), "compute the sum of 1 to 100 in Python"));
+    const outcomes = await Promise.all(turns.map((turn) => turn.done));
+    clearInterval(sampler);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["completed", "completed", "completed"]);
+    expect(turns.map(toolOutputs)).toEqual([["5050"], ["5050"], ["5050"]]);
+    expect(mostStarting).toBe(1);
+    expect(turns.filter((turn) => queued(turn).length > 0).length).toBeGreaterThanOrEqual(1);
+    for (const turn of turns.filter((candidate) => queued(candidate).length > 0)) {
+      expect(queued(turn)[0]?.message).toMatch(/^Waiting for a free slot — you're (next|2nd) in line\.$/);
+    }
+  });
+
+  it("ends a prewarm that is still booting when someone's message needs its start slot", async () => {
+    const runner = newRunner({ maxCliStarts: 1 });
+    await runner.prewarmConversation(chat("prewarm-yields", "ann"));
+    expect(runner.startsInProgress).toBe(1);
+    const bob = start(runner, chat("sent-while-prewarming", "bob"), "compute the sum of 1 to 100 in Python");
+    const outcome = await bob.done;
+    expect(outcome.status).toBe("completed");
+    expect(toolOutputs(bob)).toEqual(["5050"]);
+    // Only Bob's CLI is alive: Ann's prewarm gave up its slot instead of making Bob wait for it.
+    await waitFor(() => runner.liveProcessCount === 1, 10_000);
+    expect(queued(bob)).toEqual([]);
   });
 });
 

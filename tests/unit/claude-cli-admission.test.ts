@@ -83,6 +83,46 @@ describe("CLI admission", () => {
     expect(admission.tryAcquire()).toBeUndefined();
   });
 
+  it("lets only as many CLIs boot at once as there are start shares, and the next one starts as soon as one has booted", async () => {
+    const admission = new CliAdmission(10, undefined, 2);
+    const first = await admission.acquire("ann");
+    const second = await admission.acquire("bob");
+    expect(admission.starting).toBe(2);
+    const positions: number[] = [];
+    let thirdGranted = false;
+    const third = admission.acquire("cat", { onQueued: (position) => positions.push(position) }).then((slot) => {
+      thirdGranted = true;
+      return slot;
+    });
+    // Memory would allow it, the CPU does not: it waits, and is told its place.
+    expect(admission.used).toBe(2);
+    expect(admission.waiting).toBe(1);
+    expect(positions).toEqual([1]);
+    expect(admission.tryAcquire()).toBeUndefined();
+    await Promise.resolve();
+    expect(thirdGranted).toBe(false);
+    first.started();
+    first.started();
+    const thirdSlot = await third;
+    // The booted CLI still holds its memory; only its start share went to the waiter.
+    expect(admission.used).toBe(3);
+    expect(admission.starting).toBe(2);
+    // A CLI that ends while booting gives its start share back too.
+    second.release();
+    expect(admission.starting).toBe(1);
+    expect(admission.used).toBe(2);
+    thirdSlot.started();
+    expect(admission.starting).toBe(0);
+    // Released after it booted: the start share is not returned twice.
+    thirdSlot.release();
+    first.release();
+    expect(admission.used).toBe(0);
+    expect(admission.starting).toBe(0);
+    const prewarm = admission.tryAcquire();
+    expect(prewarm).toBeDefined();
+    expect(admission.starting).toBe(1);
+  });
+
   it("words the position for people", () => {
     expect(queuedMessage(1)).toBe("Waiting for a free slot — you're next in line.");
     expect(queuedMessage(2)).toBe("Waiting for a free slot — you're 2nd in line.");

@@ -17,18 +17,23 @@ const sessionId = "7f41411b-0d51-4fcb-8e37-f6af11f13d91";
 type Reply = "answer" | "hang" | "hang-and-ignore-interrupt" | "crash" | "model-down";
 
 interface FakeCli {
-  queries: { options: Options; closed: boolean }[];
+  queries: { options: Options; closed: boolean; boot: () => void }[];
   sdk: { query: (params: { prompt: string | AsyncIterable<SDKUserMessage>; options?: Options }) => Query };
 }
 
-function fakeCli(reply: (prompt: string) => Reply): FakeCli {
+/** `holdBoot`: each CLI answers its initialize handshake only when the test calls its `boot()`. */
+function fakeCli(reply: (prompt: string) => Reply, options: { holdBoot?: boolean } = {}): FakeCli {
   const cli: FakeCli = { queries: [], sdk: { query: () => undefined as unknown as Query } };
-  cli.sdk.query = ({ prompt, options = {} }) => {
-    const record = { options, closed: false };
+  cli.sdk.query = ({ prompt, options: queryOptions = {} }) => {
+    let boot = () => undefined as void;
+    const booted = options.holdBoot ? new Promise<void>((resolve) => (boot = resolve)) : Promise.resolve();
+    const record = { options: queryOptions, closed: false, boot: () => boot() };
     cli.queries.push(record);
     const events = new EventEmitter();
     let interrupted = false;
     async function* run() {
+      await Promise.race([booted, new Promise((resolve) => events.once("close", resolve))]);
+      if (record.closed) return;
       for await (const message of prompt as AsyncIterable<SDKUserMessage>) {
         if (record.closed) return;
         const text = String(message.message.content);
@@ -60,6 +65,7 @@ function fakeCli(reply: (prompt: string) => Reply): FakeCli {
     }
     const generator = run();
     return Object.assign(generator, {
+      initializationResult: () => booted.then(() => ({})),
       interrupt: async () => {
         interrupted = true;
         events.emit("interrupt");
@@ -322,6 +328,84 @@ describe("Claude runner", () => {
 
     await runner.interruptTurn("busy");
     expect((await slow).outcome.status).toBe("interrupted");
+    await runner.shutdown();
+  });
+
+  it("lets only MAX_CLI_STARTS CLIs boot at once: the next start waits, told its place, until one has booted", async () => {
+    const cli = fakeCli(() => "answer", { holdBoot: true });
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, maxLiveClis: 10, maxCliStarts: 1, sdk: cli.sdk });
+    const first = collect(runner, "hello", { conversationId: "first" });
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(1));
+    expect(runner.startsInProgress).toBe(1);
+    const waits: RunWaitEvent[] = [];
+    const second = runner.runAgentTurn({ ...request, conversationId: "second", claudeSessionId: "00000000-0000-4000-8000-000000000002", prompt: "hi" }, () => undefined, (event) => waits.push(event));
+    await vi.waitFor(() => expect(waits).toContainEqual(expect.objectContaining({ type: "run_queued", position: 1 })));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cli.queries).toHaveLength(1);
+    expect(runner.busy).toBe(true);
+
+    cli.queries[0]!.boot();
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(2));
+    cli.queries[1]!.boot();
+    expect((await first).outcome.status).toBe("completed");
+    expect((await second).status).toBe("completed");
+    expect(runner.startsInProgress).toBe(0);
+    expect(runner.liveProcessCount).toBe(2);
+    await runner.shutdown();
+  });
+
+  it("prewarms only with a start slot free, and a prewarm still booting gives its slot to a message that waits", async () => {
+    const cli = fakeCli(() => "answer", { holdBoot: true });
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, maxLiveClis: 10, maxCliStarts: 1, sdk: cli.sdk });
+    await runner.prewarmConversation({ ...request, conversationId: "opened" });
+    expect(cli.queries).toHaveLength(1);
+    expect(runner.startsInProgress).toBe(1);
+
+    const waits: RunWaitEvent[] = [];
+    const sent = runner.runAgentTurn({ ...request, conversationId: "sent", claudeSessionId: "00000000-0000-4000-8000-000000000002", prompt: "hi" }, () => undefined, (event) => waits.push(event));
+    // The prewarm is ended at once and the message's CLI starts in its slot.
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(2));
+    expect(cli.queries[0]!.closed).toBe(true);
+    // With the slot taken by a real message, another prewarm starts nothing.
+    await runner.prewarmConversation({ ...request, conversationId: "also-opened", claudeSessionId: "00000000-0000-4000-8000-000000000003" });
+    expect(cli.queries).toHaveLength(2);
+    cli.queries[1]!.boot();
+    expect((await sent).status).toBe("completed");
+    expect(runner.liveProcessCount).toBe(1);
+    await runner.shutdown();
+  });
+
+  it("keeps idle CLIs (and their fast follow-ups) when a message waits only for a start slot, not for memory", async () => {
+    const cli = fakeCli(() => "answer", { holdBoot: true });
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, maxLiveClis: 10, maxCliStarts: 1, sdk: cli.sdk });
+    const idle = collect(runner, "hello", { conversationId: "idle" });
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(1));
+    cli.queries[0]!.boot();
+    await idle;
+    const booting = collect(runner, "hello", { conversationId: "booting", claudeSessionId: "00000000-0000-4000-8000-000000000002" });
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(2));
+    const waiting = collect(runner, "hello", { conversationId: "waiting", claudeSessionId: "00000000-0000-4000-8000-000000000003" });
+    await vi.waitFor(() => expect(runner.queuedTurnCount).toBe(1));
+    expect(cli.queries[0]!.closed).toBe(false);
+    cli.queries[1]!.boot();
+    await vi.waitFor(() => expect(cli.queries).toHaveLength(3));
+    cli.queries[2]!.boot();
+    await Promise.all([booting, waiting]);
+    expect(cli.queries.map((query) => query.closed)).toEqual([false, false, false]);
+    expect(runner.liveProcessCount).toBe(3);
+    await runner.shutdown();
+  });
+
+  it("keeps a prewarm that booted, for the message that follows in its own conversation", async () => {
+    const cli = fakeCli(() => "answer", { holdBoot: true });
+    const runner = new ClaudeRunner({ runtime: fakeRuntime().runtime, credentials: {}, cliIdleMs: 60_000, maxLiveClis: 10, maxCliStarts: 1, sdk: cli.sdk });
+    await runner.prewarmConversation(request);
+    const sent = collect(runner, "hello");
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(cli.queries[0]!.closed).toBe(false);
+    cli.queries[0]!.boot();
+    expect((await sent).outcome).toMatchObject({ status: "completed", reusedProcess: true });
+    expect(cli.queries).toHaveLength(1);
     await runner.shutdown();
   });
 });

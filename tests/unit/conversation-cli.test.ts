@@ -4,7 +4,7 @@ import type { ClaudeCliSession } from "../../server/claude/claude-cli-session";
 import { ConversationCli, InvalidCliTransition, type CliProcess, type TurnControl } from "../../server/claude/conversation-cli";
 import { IdleClis } from "../../server/claude/idle-clis";
 
-const aProcess = (): CliProcess => ({ session: {} as ClaudeCliSession, endingToFreeSlot: false });
+const aProcess = (): CliProcess => ({ session: {} as ClaudeCliSession, endingToFreeSlot: false, yieldingStart: false, answeredTurn: true, bootingPrewarm: false });
 const aTurn = (): TurnControl => ({ interruptRequested: false, abort: new AbortController() });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,7 +18,7 @@ function idleCli(idle: IdleClis, conversationId: string): ConversationCli {
 
 describe("a conversation's CLI life cycle", () => {
   it("goes starting → live → turn → idle → ended, with the process present exactly while it runs", () => {
-    const idle = new IdleClis(60_000, () => undefined);
+    const idle = new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 60_000 }, () => undefined);
     const cli = new ConversationCli("c1", idle);
     const process = aProcess();
     const seen: string[] = [cli.state];
@@ -41,7 +41,7 @@ describe("a conversation's CLI life cycle", () => {
   });
 
   it("refuses a transition its table does not allow, and says which", () => {
-    const cli = new ConversationCli("c1", new IdleClis(60_000, () => undefined));
+    const cli = new ConversationCli("c1", new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 60_000 }, () => undefined));
     expect(() => cli.launched(aProcess())).toThrow(InvalidCliTransition);
     expect(() => cli.launched(aProcess())).toThrow('The CLI of conversation c1 cannot go from "ended" to "live" (allowed: starting).');
     cli.beginStarting();
@@ -52,7 +52,7 @@ describe("a conversation's CLI life cycle", () => {
   });
 
   it("does not run a turn on a process that has already gone", () => {
-    const cli = new ConversationCli("c1", new IdleClis(60_000, () => undefined));
+    const cli = new ConversationCli("c1", new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 60_000 }, () => undefined));
     const process = aProcess();
     cli.acceptTurn(aTurn());
     cli.beginStarting();
@@ -66,7 +66,7 @@ describe("a conversation's CLI life cycle", () => {
 
   it("ends an idle CLI after its idle time, and restarts the clock when a prewarm reuses it", async () => {
     const timedOut: string[] = [];
-    const idle = new IdleClis(250, (cli) => timedOut.push(cli.conversationId));
+    const idle = new IdleClis({ idleMs: 250, unusedPrewarmMs: 250 }, (cli) => timedOut.push(cli.conversationId));
     const cli = idleCli(idle, "c1");
     await sleep(150);
     cli.claim();
@@ -77,9 +77,28 @@ describe("a conversation's CLI life cycle", () => {
     expect(idle.size).toBe(0);
   });
 
+  it("ends a prewarmed CLI nobody used within its short time, and gives a used one the full idle time", async () => {
+    const timedOut: string[] = [];
+    const idle = new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 40 }, (cli) => timedOut.push(cli.conversationId));
+    const prewarmed = new ConversationCli("prewarmed", idle);
+    prewarmed.beginStarting();
+    prewarmed.launched({ ...aProcess(), answeredTurn: false });
+    prewarmed.parkIfUnclaimed();
+    const used = new ConversationCli("used", idle);
+    used.beginStarting();
+    used.launched({ ...aProcess(), answeredTurn: false });
+    used.acceptTurn(aTurn());
+    used.startAnswering(used.process!.session);
+    used.endTurn();
+    await vi.waitFor(() => expect(timedOut).toEqual(["prewarmed"]), { timeout: 2_000 });
+    await sleep(80);
+    expect(timedOut).toEqual(["prewarmed"]);
+    expect(used.state).toBe("idle");
+  });
+
   it("never times out a CLI in a turn, however long the turn", async () => {
     const timedOut: string[] = [];
-    const idle = new IdleClis(20, (cli) => timedOut.push(cli.conversationId));
+    const idle = new IdleClis({ idleMs: 20, unusedPrewarmMs: 20 }, (cli) => timedOut.push(cli.conversationId));
     const cli = idleCli(idle, "c1");
     cli.acceptTurn(aTurn());
     cli.startAnswering(cli.process!.session);
@@ -92,7 +111,7 @@ describe("a conversation's CLI life cycle", () => {
   });
 
   it("picks the least recently used idle CLI to free a slot, never one spoken for or in a turn", () => {
-    const idle = new IdleClis(60_000, () => undefined);
+    const idle = new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 60_000 }, () => undefined);
     const older = idleCli(idle, "older");
     const newer = idleCli(idle, "newer");
     const busy = idleCli(idle, "busy");
@@ -115,7 +134,7 @@ describe("a conversation's CLI life cycle", () => {
   });
 
   it("keeps the process for a turn that arrived while a prewarm was starting it", () => {
-    const idle = new IdleClis(60_000, () => undefined);
+    const idle = new IdleClis({ idleMs: 60_000, unusedPrewarmMs: 60_000 }, () => undefined);
     const cli = new ConversationCli("c1", idle);
     cli.beginStarting();
     cli.acceptTurn(aTurn());
