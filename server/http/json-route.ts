@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { AppError, httpStatusOf, toErrorPayload } from "../../lib/errors";
-import { findMalformedText, malformedTextMessage } from "../../lib/well-formed-text";
+import { checkPayload, payloadProblemMessage } from "../../lib/well-formed-text";
 import { withLogContext } from "../log-context";
 import { logger } from "../logger";
 
@@ -58,8 +58,11 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   } catch {
     throw new AppError("bad_request", "The request body is not valid JSON.");
   }
-  const malformed = findMalformedText(body);
-  if (malformed !== undefined) throw new AppError("bad_request", malformedTextMessage(malformed), { issues: [{ path: malformed || "(body)", message: "contains a broken character" }] });
+  const problem = checkPayload(body);
+  if (problem) {
+    const path = problem.kind === "too_many_values" ? "(body)" : problem.path || "(body)";
+    throw new AppError("bad_request", payloadProblemMessage(problem), { issues: [{ path, message: payloadProblemMessage(problem) }] });
+  }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));

@@ -2,7 +2,7 @@ import type { Socket } from "socket.io";
 import type { ZodError } from "zod";
 import { clientEventSchemas, type Ack, type ClientEventName, type ClientToServerEvents, type ParsedClientEventPayload, type ServerToClientEvents, type SocketData } from "../../lib/socket-events";
 import { AppError, toErrorPayload } from "../../lib/errors";
-import { findMalformedText, malformedTextMessage } from "../../lib/well-formed-text";
+import { checkPayload, payloadProblemMessage } from "../../lib/well-formed-text";
 import { logger } from "../logger";
 
 export type PlatformSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -48,22 +48,23 @@ export function bindSocketEvents(socket: PlatformSocket, handlers: SocketEventHa
     // Typed as a plain listener: the gate below is what enforces the payload's shape.
     (socket as unknown as Socket).on(eventName, async (...args: unknown[]) => {
       const { payload, ack } = splitAck(args);
-      const malformed = findMalformedText(payload);
-      if (malformed !== undefined) {
-        ack({ ok: false, error: new AppError("bad_request", malformedTextMessage(malformed)).toPayload() });
-        return;
-      }
-      const parsed = schema.safeParse(payload);
-      if (!parsed.success) {
-        ack({
-          ok: false,
-          error: new AppError("bad_request", `Invalid ${eventName} payload: ${describeIssues(parsed.error)}`, {
-            issues: zodIssues(parsed.error),
-          }).toPayload(),
-        });
-        return;
-      }
+      // Everything, the payload checks included, inside one boundary: an event never goes unanswered.
       try {
+        const problem = checkPayload(payload);
+        if (problem) {
+          ack({ ok: false, error: new AppError("bad_request", payloadProblemMessage(problem)).toPayload() });
+          return;
+        }
+        const parsed = schema.safeParse(payload);
+        if (!parsed.success) {
+          ack({
+            ok: false,
+            error: new AppError("bad_request", `Invalid ${eventName} payload: ${describeIssues(parsed.error)}`, {
+              issues: zodIssues(parsed.error),
+            }).toPayload(),
+          });
+          return;
+        }
         const data = await handler(parsed.data as never, socket);
         ack({ ok: true, data });
       } catch (error) {

@@ -68,6 +68,31 @@ async function fromAck(event: string, ...args: unknown[]): Promise<Outcome> {
   return { status: "ack", code: ack.ok ? undefined : ack.error?.code, message: ack.error?.message };
 }
 
+/** A JSON text nested `depth` objects deep ({"a":{"a":…}}), written out: building it as an object would overflow the sender's own stack. */
+const deeplyNested = (depth: number) => `${'{"a":'.repeat(depth)}"leaf"${"}".repeat(depth)}`;
+
+/**
+ * Sends one event as a raw Socket.IO frame and waits for its acknowledgement frame: the client's
+ * encoder walks payloads recursively and cannot even send what an attacker's script can.
+ */
+async function rawFrameAck(event: string, payloadJson: string): Promise<Outcome> {
+  const engine = socket.io.engine;
+  const ackId = 900_000 + Math.floor(Math.random() * 99_999);
+  const ack = new Promise<Outcome>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no acknowledgement for the raw ${event} frame`)), 10_000);
+    const onPacket = (packet: { type: string; data?: unknown }) => {
+      if (packet.type !== "message" || typeof packet.data !== "string" || !packet.data.startsWith(`3${ackId}[`)) return;
+      engine.off("packet", onPacket);
+      clearTimeout(timer);
+      const [body] = JSON.parse(packet.data.slice(`3${ackId}`.length)) as [{ ok: boolean; error?: { code: string; message: string } }];
+      resolve({ status: "ack", code: body.ok ? undefined : body.error?.code, message: body.error?.message });
+    };
+    engine.on("packet", onPacket);
+  });
+  engine.write(`2${ackId}[${JSON.stringify(event)},${payloadJson}]`);
+  return ack;
+}
+
 interface BadInput {
   surface: "REST" | "socket" | "files";
   name: string;
@@ -107,6 +132,8 @@ const badInputs: BadInput[] = [
   { surface: "socket", name: "a lone surrogate in a message", send: () => fromAck("conversation:send", sendPayload({ text: "half an emoji \ud83d" })), expected: { code: "bad_request", says: /text contains a broken character/ } },
   { surface: "files", name: "an upload over the size limit", send: async () => fromResponse(await upload("huge.bin", Buffer.alloc(maxUploadMb * 1024 * 1024 + 1, 1))), expected: { status: 413, code: "payload_too_large", says: /./ } },
   { surface: "files", name: "an absolute path to zip", send: async () => fromResponse(await getArchiveRoute(request(`${base}/agents/${agent.id}/files/archive?path=%2Fetc`), context(agent.id))), expected: { status: 400, code: "bad_request", says: /inside the agent's folder/ } },
+  { surface: "REST", name: "a body nested 20,000 deep", send: async () => fromResponse(await createAgentRoute(jsonRequest(`${base}/agents`, "POST", deeplyNested(20_000)))), expected: { status: 400, code: "bad_request", says: /nests deeper than 32 levels/ } },
+  { surface: "socket", name: "a 40 KB frame nested 20,000 deep", send: () => rawFrameAck("conversation:send", deeplyNested(20_000)), expected: { code: "bad_request", says: /nests deeper than 32 levels/ } },
   { surface: "files", name: "a path with a line break", send: async () => fromResponse(await upload("two\nlines.txt", Buffer.from("x"))), expected: { status: 400, code: "bad_request", says: /control characters/ } },
 ];
 

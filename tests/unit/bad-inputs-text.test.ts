@@ -1,17 +1,44 @@
 import { describe, expect, it } from "vitest";
 
-import { findMalformedText, malformedTextMessage } from "../../lib/well-formed-text";
+import { checkPayload, payloadProblemMessage, type PayloadProblem } from "../../lib/well-formed-text";
 import { configSchema } from "../../server/config";
 
-describe("broken Unicode at the edges", () => {
-  it("finds a lone surrogate anywhere in a payload and names where", () => {
-    expect(findMalformedText({ text: "fine 👩‍💻 e\u0301 \u202e" })).toBeUndefined();
-    expect(findMalformedText({ text: "half \ud83d" })).toBe("text");
-    expect(findMalformedText({ a: [{ b: "x" }, { b: "\udc00 tail" }] })).toBe("a.1.b");
-    expect(findMalformedText("\ud800")).toBe("");
-    expect(findMalformedText({ "key\ud800": 1 })).toBe("key\ud800");
-    expect(findMalformedText(42)).toBeUndefined();
-    expect(malformedTextMessage("text")).toMatch(/^text contains a broken character/);
+const brokenAt = (value: unknown) => {
+  const problem = checkPayload(value);
+  return problem?.kind === "malformed_text" ? problem.path : problem;
+};
+
+function nested(depth: number): unknown {
+  let value: unknown = "leaf";
+  for (let level = 0; level < depth; level += 1) value = { a: value };
+  return value;
+}
+
+describe("payloads at the edges", () => {
+  it("finds a lone surrogate anywhere in a payload and names the first place, in key order", () => {
+    expect(brokenAt({ text: "fine 👩‍💻 e\u0301 \u202e" })).toBeUndefined();
+    expect(brokenAt({ text: "half \ud83d" })).toBe("text");
+    expect(brokenAt({ a: [{ b: "x" }, { b: "\udc00 tail" }] })).toBe("a.1.b");
+    expect(brokenAt({ first: "\ud800", second: { deeper: "\udc00" } })).toBe("first");
+    expect(brokenAt("\ud800")).toBe("");
+    expect(brokenAt({ "key\ud800": 1 })).toBe("key\ud800");
+    expect(brokenAt(42)).toBeUndefined();
+    expect(payloadProblemMessage({ kind: "malformed_text", path: "text" })).toMatch(/^text contains a broken character/);
+  });
+
+  it("refuses a payload nested 20,000 deep with a sentence instead of overflowing the stack", () => {
+    const problem = checkPayload(nested(20_000));
+    expect(problem).toMatchObject({ kind: "too_deep", maxDepth: 32 });
+    expect(payloadProblemMessage(problem!)).toMatch(/^The request nests deeper than 32 levels \(at a\.a\.a.*\); send a flatter value\.$/);
+    expect(checkPayload(nested(31))).toBeUndefined();
+  });
+
+  it("refuses a payload with more values than the cap", () => {
+    const wide = Array.from({ length: 100_001 }, (_, index) => index);
+    const problem = checkPayload(wide) as PayloadProblem;
+    expect(problem).toEqual({ kind: "too_many_values", maxValues: 100_000 });
+    expect(payloadProblemMessage(problem)).toBe("The request holds more than 100,000 values; send less at once.");
+    expect(checkPayload(wide.slice(0, 99_999))).toBeUndefined();
   });
 });
 
