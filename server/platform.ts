@@ -11,7 +11,7 @@ import { createStore } from "./store/create-store";
 import type { PlatformStore } from "./store/store";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 import { resolveStoreConfig } from "./store/store-config";
-import { createWorkspaceRuntime, workspaceRuntimeHealthChecks } from "./workspaces/create-workspace-runtime";
+import { createWorkspaceRuntime, startWarmPool, workspaceRuntimeHealthChecks } from "./workspaces/create-workspace-runtime";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
 import { scheduledRunDueSoon } from "./workspaces/scheduled-runs-due";
 import { platformMetrics } from "./metrics/platform-metrics";
@@ -157,6 +157,8 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     { liveCliCap: runner.liveCliCap, cliStartCap: runner.cliStartCap, configured: config.MAX_LIVE_CLIS !== undefined || config.MAX_CLI_STARTS !== undefined },
     "live and booting CLI processes capped",
   );
+  // Made while no CLI is starting or waiting to (ClaudeRunner.busy), one at a time; left for the next start on shutdown.
+  const warmPool = startWarmPool(config, runtime, () => runner.busy);
   const sweeper = startIdleSweeper({
     runtime,
     activity: cluster.activity.view,
@@ -181,7 +183,13 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     limits: cluster.limits,
   });
   platformMetrics().setSources(
-    platformMetricSources({ runner, runtime, activity: cluster.activity.view, socketsConnected: () => io?.engine.clientsCount ?? 0 }),
+    platformMetricSources({
+      runner,
+      runtime,
+      activity: cluster.activity.view,
+      socketsConnected: () => io?.engine.clientsCount ?? 0,
+      warmPoolReady: () => warmPool.readyCount(),
+    }),
   );
   const deliverNotification = (notification: Notification) => io?.to(`user:${notification.userId}`).emit("notification:new", notification);
   const scheduler = new Scheduler({
@@ -269,6 +277,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       await scheduler.stop();
       await leases.stop();
       sweeper.stop();
+      await warmPool.stop();
       stopMovingGuestFiles();
       await runner.shutdown();
       // Ended runs store their replies (interrupted) before the store closes.

@@ -8,6 +8,8 @@ export interface MetricSourceParts {
   /** Every server's activity when several share the workspaces: a workspace in use on another is not idle. */
   activity: Pick<WorkspaceActivityView, "usage">;
   socketsConnected(): number;
+  /** Ready warm-pool slots; none without a pool. */
+  warmPoolReady?(): number;
 }
 
 /** The gauges' readings, taken from the parts that know them at the moment of a scrape. */
@@ -19,6 +21,7 @@ export function platformMetricSources(parts: MetricSourceParts): MetricSources {
     runQueueLength: () => parts.runner.queuedTurnCount,
     cliStarting: () => parts.runner.startsInProgress,
     cliStartCap: () => parts.runner.cliStartCap,
+    warmPoolReady: () => parts.warmPoolReady?.() ?? 0,
     workspaces: async () => {
       const counts = { running: 0, idle: 0, stopped: 0 };
       for (const workspace of await parts.runtime.listWorkspaces()) {

@@ -9,6 +9,8 @@ export interface MetricSources {
   /** CLIs booting now (spawned, handshake not answered yet). */
   cliStarting(): number;
   cliStartCap(): number;
+  /** Warm-pool workspaces ready for new users (0 with WORKSPACE_WARM_POOL=0 or on Kubernetes). */
+  warmPoolReady?(): number;
   /** Workspace containers by state; "idle" = running with no run in progress. */
   workspaces(): Promise<{ running: number; idle: number; stopped: number }>;
 }
@@ -70,6 +72,14 @@ function buildMetrics() {
     registers: [registry],
     collect() {
       this.set(sources?.cliStartCap() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "agentdesk_warm_pool_ready",
+    help: "Workspaces created, started and checked ahead of demand, ready for new users (WORKSPACE_WARM_POOL)",
+    registers: [registry],
+    collect() {
+      this.set(sources?.warmPoolReady?.() ?? 0);
     },
   });
   new Gauge({

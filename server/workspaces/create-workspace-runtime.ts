@@ -7,6 +7,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { PlatformConfig } from "../config";
 import { dockerEngineCheck, workspaceImageCheck } from "../health-checks";
 import type { HealthCheck } from "../http/health";
+import { logger } from "../logger";
 import { DockerWorkspaceRuntime, dockerWorkspaceOptionsFromConfig } from "./docker-workspace-runtime";
 import { KubernetesWorkspaceRuntime, kubernetesWorkspaceOptionsFromConfig } from "./kubernetes-workspace-runtime";
 import type { WorkspaceActivity } from "./workspace-activity";
@@ -45,4 +46,23 @@ export function loadKubeConfig(config: Pick<PlatformConfig, "KUBECONFIG">): Kube
 export function workspaceRuntimeHealthChecks(config: PlatformConfig, runtime: WorkspaceRuntime, docker: Docker): Record<string, HealthCheck> {
   if (runtime instanceof KubernetesWorkspaceRuntime) return { kubernetes: () => runtime.checkApi() };
   return { docker: dockerEngineCheck(docker), workspaceImage: workspaceImageCheck(docker, config.WORKSPACE_IMAGE) };
+}
+
+export interface WarmPoolHandle {
+  readyCount(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts refilling the warm pool (WORKSPACE_WARM_POOL) while `isBusy` says no CLI is starting.
+ * Docker only: on Kubernetes a pod and its claim would need a different claim protocol (labels
+ * there are mutable, names are not), so the setting is ignored there, with one log line.
+ */
+export function startWarmPool(config: PlatformConfig, runtime: WorkspaceRuntime, isBusy: () => boolean): WarmPoolHandle {
+  if (runtime instanceof DockerWorkspaceRuntime) {
+    runtime.startWarmPool({ isBusy });
+    return { readyCount: () => runtime.warmPoolReady, stop: () => runtime.stopWarmPool() };
+  }
+  if (config.WORKSPACE_WARM_POOL > 0) logger.info({ WORKSPACE_WARM_POOL: config.WORKSPACE_WARM_POOL }, "WORKSPACE_WARM_POOL is ignored on Kubernetes: no warm pool");
+  return { readyCount: () => 0, stop: () => Promise.resolve() };
 }

@@ -9,23 +9,23 @@ import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
 import { DockerWorkspaceProcess, dockerExecExitCode } from "./docker-workspace-process";
 import type { WorkspaceActivity } from "./workspace-activity";
+import { WarmPool, type WarmPoolSettings } from "./warm-pool";
+import { createWorkspaceContainer, WORKSPACE_USER } from "./workspace-container";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
 import { PROCESS_MARKER_VARIABLE, toExecEnv } from "./workspace-process-base";
 import { collectExecOutput, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering } from "./workspace-runtime-common";
 import {
+  DEFAULT_WARM_POOL_PREFIX,
   KIND_LABEL,
   PLATFORM_LABEL,
   PLATFORM_LABEL_VALUE,
+  POOL_SLOT_LABEL,
   USER_LABEL,
-  WORKSPACE_GID,
-  WORKSPACE_ROOT,
-  WORKSPACE_UID,
   workspaceContainerName,
   workspaceLabels,
-  workspaceNetworkName,
-  workspaceVolumeName,
   type AgentPaths,
 } from "./workspace-names";
+import { claimsBySlot, findClaimedStorage, recordClaim, removeClaim, removeVolume, storageFromSlotLabels, userStorage, type WorkspaceStorage } from "./workspace-storage";
 import type { WorkspaceExecOptions, WorkspaceExecResult, WorkspaceHandle, WorkspaceProcess, WorkspaceRuntime, WorkspaceSpawnOptions, WorkspaceSummary } from "./workspace-runtime";
 
 export interface DockerWorkspaceOptions {
@@ -50,6 +50,8 @@ export interface DockerWorkspaceOptions {
   activity?: WorkspaceActivity;
   /** This server's INSTANCE_ID, marked on every process it spawns (see server-processes.ts). */
   instanceId?: string;
+  /** Containers made ahead of demand for new users (WORKSPACE_WARM_POOL); refilled once startWarmPool is called. */
+  warmPool?: WarmPoolSettings;
 }
 
 export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity, instanceId?: string): DockerWorkspaceOptions {
@@ -64,15 +66,17 @@ export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activit
     readinessTimeoutMs: 15_000,
     activity,
     networkIsolation: config.WORKSPACE_NETWORK_ISOLATION ? { subnetPool: config.WORKSPACE_SUBNET_POOL } : undefined,
+    warmPool: config.WORKSPACE_WARM_POOL > 0 ? { size: config.WORKSPACE_WARM_POOL, prefix: DEFAULT_WARM_POOL_PREFIX } : undefined,
   };
 }
-
-const WORKSPACE_USER = `${WORKSPACE_UID}:${WORKSPACE_GID}`;
 
 /** One container per user, named after the user, with the user's files on a named volume. */
 export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   private readonly options: DockerWorkspaceOptions;
   private readonly lifecycle = new UserLifecycleQueue();
+  /** Users whose workspace came from the warm pool: their claim never changes until deleteUserWorkspace. */
+  private readonly claims = new Map<string, WorkspaceStorage>();
+  private readonly pool: WarmPool | undefined;
 
   constructor(
     private readonly docker: Docker,
@@ -87,6 +91,46 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       readinessTimeoutMs: 15_000,
       ...options,
     };
+    const { warmPool } = this.options;
+    this.pool =
+      warmPool && warmPool.size > 0
+        ? new WarmPool(warmPool, {
+            docker,
+            limits: this.options,
+            networkIsolation: this.options.networkIsolation,
+            network: this.options.network,
+            waitUntilReady: (id, name) =>
+              waitUntilAnswering(this, { userId: "", id, name, generation: "", provisioning: "created" }, { deadline: Date.now() + this.options.readinessTimeoutMs, pollIntervalMs: 100 }),
+          })
+        : undefined;
+  }
+
+  /** Starts refilling the warm pool in the background whenever `isBusy` says the machine is free. */
+  startWarmPool(options: { isBusy: () => boolean; intervalMs?: number }): void {
+    this.pool?.start(options);
+  }
+
+  /** Stops refilling, once the slot being made (if any) is done; ready slots stay for the next start. */
+  stopWarmPool(): Promise<void> {
+    return this.pool?.stop() ?? Promise.resolve();
+  }
+
+  /** One refill pass now (tests, the bench); the background filler does the same on its own. */
+  refillWarmPool(): Promise<void> {
+    return this.pool?.refill() ?? Promise.resolve();
+  }
+
+  get warmPoolReady(): number {
+    return this.pool?.readyCount ?? 0;
+  }
+
+  /** Where the user's files and network are: their own, or the pool slot they claimed. */
+  async workspaceStorage(userId: string): Promise<WorkspaceStorage> {
+    const cached = this.claims.get(userId);
+    if (cached) return cached;
+    const claimed = await findClaimedStorage(this.docker, userId, this.options.retry);
+    if (claimed) this.claims.set(userId, claimed);
+    return claimed ?? userStorage(userId);
   }
 
   ensureWorkspace(userId: string): Promise<WorkspaceHandle> {
@@ -174,20 +218,21 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
 
   removeWorkspace(userId: string): Promise<void> {
     return this.lifecycle.change(userId, async () => {
+      const storage = await this.workspaceStorage(userId);
       await this.removeContainer(workspaceContainerName(userId));
-      await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
+      await removeWorkspaceNetwork(this.docker, storage.network.name, this.options.retry);
     });
   }
 
   deleteUserWorkspace(userId: string): Promise<void> {
     return this.lifecycle.change(userId, async () => {
+      const storage = await this.workspaceStorage(userId);
       await this.removeContainer(workspaceContainerName(userId));
-      await removeWorkspaceNetwork(this.docker, userId, this.options.retry);
-      try {
-        await withDockerRetry("delete the workspace files", () => this.docker.getVolume(workspaceVolumeName(userId)).remove(), this.options.retry);
-      } catch (error) {
-        if (dockerStatusCode(error) !== 404) throw error;
-      }
+      await removeWorkspaceNetwork(this.docker, storage.network.name, this.options.retry);
+      await removeVolume(this.docker, storage.volume, this.options.retry);
+      // Last: until the files are gone, the claim is what finds them.
+      if (storage.slot) await removeClaim(this.docker, userId, this.options.retry);
+      this.claims.delete(userId);
       this.options.activity?.forget(userId);
     });
   }
@@ -195,27 +240,49 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   async listWorkspaces(): Promise<WorkspaceSummary[]> {
     const containers = await withDockerRetry(
       "list workspaces",
-      () =>
-        this.docker.listContainers({
-          all: true,
-          filters: JSON.stringify({ label: [`${PLATFORM_LABEL}=${PLATFORM_LABEL_VALUE}`, `${KIND_LABEL}=workspace`] }),
-        }),
+      () => this.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${PLATFORM_LABEL}=${PLATFORM_LABEL_VALUE}`] }) }),
       this.options.retry,
     );
+    const nameOf = (container: Docker.ContainerInfo) => (container.Names[0] ?? "").replace(/^\//, "");
+    // A pool container is someone's only once claimed (renamed away from its slot name); its labels
+    // cannot say whose, the claim record does. Unclaimed ones are nobody's: never listed, never swept.
+    const claimed = containers.filter((container) => {
+      const slot = container.Labels[KIND_LABEL] === "workspace-pool" ? container.Labels[POOL_SLOT_LABEL] : undefined;
+      return slot !== undefined && !nameOf(container).startsWith(slot);
+    });
+    const owners = claimed.length > 0 ? await claimsBySlot(this.docker, this.options.retry) : new Map<string, string>();
     return containers.flatMap((container) => {
-      const userId = container.Labels[USER_LABEL];
+      const userId =
+        container.Labels[KIND_LABEL] === "workspace"
+          ? container.Labels[USER_LABEL]
+          : claimed.includes(container)
+            ? owners.get(container.Labels[POOL_SLOT_LABEL]!)
+            : undefined;
       if (userId === undefined) return [];
       const state = container.State === "running" ? "running" : ["exited", "created"].includes(container.State) ? "stopped" : "other";
-      return [{ userId, id: container.Id, name: (container.Names[0] ?? "").replace(/^\//, ""), state }];
+      return [{ userId, id: container.Id, name: nameOf(container), state }];
     });
   }
 
   private async ensureNow(userId: string, name: string): Promise<WorkspaceHandle> {
     const startedAt = Date.now();
     let provisioning: WorkspaceHandle["provisioning"] = "reused";
+    let storage = await this.workspaceStorage(userId);
     let info = await this.inspectByName(name);
+    let readyChecked = false;
 
-    if (info && this.options.networkIsolation && info.HostConfig.NetworkMode !== workspaceNetworkName(userId)) {
+    if (!info && !storage.slot && this.pool) {
+      const claimed = await this.claimFromPool(userId, name, storage);
+      if (claimed) {
+        storage = claimed;
+        info = await this.inspectByName(name);
+        provisioning = "created";
+        // Checked to answer when it was pooled, and running since.
+        readyChecked = info?.State.Running === true;
+        logger.info({ userId, container: name, slot: claimed.slot, ms: Date.now() - startedAt }, "workspace claimed from the warm pool");
+      }
+    }
+    if (info && this.options.networkIsolation && info.HostConfig.NetworkMode !== storage.network.name) {
       // Made before isolation was turned on (or with it off): re-created on its own network; the files live on the volume.
       await this.removeContainer(name);
       info = undefined;
@@ -226,7 +293,7 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       info = undefined;
     }
     if (!info) {
-      await this.createContainer(userId, name);
+      await this.createContainer(userId, name, storage);
       provisioning = "created";
       // After a name conflict the other creator may still be registering its container: the
       // engine reserves the name before the container can be inspected.
@@ -247,68 +314,47 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     }
 
     const handle: WorkspaceHandle = { userId, id: info.Id, name, generation: info.State.StartedAt, provisioning };
-    if (provisioning !== "reused") {
+    if (provisioning !== "reused" && !readyChecked) {
       await waitUntilAnswering(this, handle, { deadline: Date.now() + this.options.readinessTimeoutMs, pollIntervalMs: 100 });
     }
     logger.debug({ userId, container: name, provisioning, ms: Date.now() - startedAt }, "workspace ensured");
     return handle;
   }
 
-  private async createContainer(userId: string, name: string): Promise<void> {
-    const volume = workspaceVolumeName(userId);
-    await withDockerRetry(
-      "create the workspace volume",
-      () => this.docker.createVolume({ Name: volume, Labels: workspaceLabels(userId, "workspace-data") }),
-      this.options.retry,
-    );
-    const memoryBytes = this.options.memoryMb * 1024 * 1024;
-    const network = this.options.networkIsolation
-      ? await ensureWorkspaceNetwork(this.docker, userId, { subnetPool: this.options.networkIsolation.subnetPool, retry: this.options.retry })
-      : (this.options.network ?? "bridge");
-    try {
+  /**
+   * A new user (no container, no files, no claim) takes a ready pool slot. An existing user never
+   * does: their files are on their own volume. Undefined when the pool has none ready.
+   */
+  private async claimFromPool(userId: string, name: string, storage: WorkspaceStorage): Promise<WorkspaceStorage | undefined> {
+    const hasFiles = await this.docker
+      .getVolume(storage.volume)
+      .inspect()
+      .then(() => true)
+      .catch((error: unknown) => (dockerStatusCode(error) === 404 ? false : Promise.reject(error)));
+    if (hasFiles) return undefined;
+    const claimed = await this.pool!.claim(name);
+    if (!claimed) return undefined;
+    // A crash right here is recovered from the container's own labels (findClaimedStorage).
+    await recordClaim(this.docker, userId, claimed.labels, this.options.retry);
+    const claimedStorage = storageFromSlotLabels(claimed.labels);
+    if (claimedStorage) this.claims.set(userId, claimedStorage);
+    return claimedStorage;
+  }
+
+  private async createContainer(userId: string, name: string, storage: WorkspaceStorage): Promise<void> {
+    // Labels only when the volume is the user's own: a claimed slot's keeps the pool's.
+    if (!storage.slot) {
       await withDockerRetry(
-        "create the workspace",
-        () =>
-          this.docker.createContainer({
-            name,
-            Image: this.options.image,
-            // The container only has to stay up; agents run through exec. Docker's init (tini) is PID 1 and reaps orphans.
-            Entrypoint: ["sleep"],
-            Cmd: ["infinity"],
-            User: WORKSPACE_USER,
-            WorkingDir: WORKSPACE_ROOT,
-            Hostname: "workspace",
-            Labels: workspaceLabels(userId, "workspace"),
-            HostConfig: {
-              Init: true,
-              // Only the user's own volume: no host paths, no Docker socket.
-              Mounts: [{ Type: "volume", Source: volume, Target: WORKSPACE_ROOT }],
-              Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${this.options.tmpfsMb}m,mode=1777` },
-              Memory: memoryBytes,
-              MemorySwap: memoryBytes,
-              NanoCpus: Math.round(this.options.cpus * 1e9),
-              PidsLimit: this.options.pidsLimit,
-              CapDrop: ["ALL"],
-              SecurityOpt: ["no-new-privileges"],
-              ExtraHosts: ["host.docker.internal:host-gateway"],
-              NetworkMode: network,
-              RestartPolicy: { Name: "no" },
-              LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
-            },
-          }),
+        "create the workspace volume",
+        () => this.docker.createVolume({ Name: storage.volume, Labels: workspaceLabels(userId, "workspace-data") }),
         this.options.retry,
       );
-    } catch (error) {
-      const status = dockerStatusCode(error);
-      // Another server process created it first: use theirs.
-      if (status === 409) return;
-      if (status === 404) {
-        throw new AppError("workspace_unavailable", `The workspace image ${this.options.image} is missing: run "npm run provision" to build it.`, {
-          cause: error,
-        });
-      }
-      throw error;
     }
+    const network = this.options.networkIsolation
+      ? await ensureWorkspaceNetwork(this.docker, storage.network, { subnetPool: this.options.networkIsolation.subnetPool, retry: this.options.retry })
+      : (this.options.network ?? "bridge");
+    // False: another server process created it first; use theirs.
+    await createWorkspaceContainer(this.docker, this.options, { name, labels: workspaceLabels(userId, "workspace"), volume: storage.volume, network });
   }
 
   private async startContainer(id: string): Promise<void> {

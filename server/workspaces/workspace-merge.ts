@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
 import { logger } from "../logger";
-import { WORKSPACE_GID, WORKSPACE_UID, workspaceLabels, workspaceVolumeName } from "./workspace-names";
+import { defaultRetryPolicy } from "./docker-retry";
+import { WORKSPACE_GID, WORKSPACE_UID, workspaceLabels } from "./workspace-names";
+import { resolveWorkspaceStorage } from "./workspace-storage";
 import type { WorkspaceRuntime } from "./workspace-runtime";
 
 /**
@@ -16,7 +18,8 @@ export async function moveWorkspaceFiles(
   fromUserId: string,
   toUserId: string,
 ): Promise<{ moved: boolean }> {
-  const fromVolume = workspaceVolumeName(fromUserId);
+  // Either may have come from the warm pool: then its files are on the slot's volume.
+  const { volume: fromVolume } = await resolveWorkspaceStorage(docker, fromUserId, defaultRetryPolicy);
   const exists = await docker
     .getVolume(fromVolume)
     .inspect()
@@ -28,6 +31,7 @@ export async function moveWorkspaceFiles(
   // with the workspace user's ownership, which ensureWorkspace sets up.
   await runtime.removeWorkspace(fromUserId);
   await runtime.ensureWorkspace(toUserId);
+  const { volume: toVolume } = await resolveWorkspaceStorage(docker, toUserId, defaultRetryPolicy);
 
   const copier = await docker.createContainer({
     Image: image,
@@ -39,7 +43,7 @@ export async function moveWorkspaceFiles(
     HostConfig: {
       Mounts: [
         { Type: "volume", Source: fromVolume, Target: "/from", ReadOnly: true },
-        { Type: "volume", Source: workspaceVolumeName(toUserId), Target: "/to" },
+        { Type: "volume", Source: toVolume, Target: "/to" },
       ],
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],

@@ -8,6 +8,17 @@ export const PLATFORM_LABEL = "platform";
 export const PLATFORM_LABEL_VALUE = "agent-platform";
 export const USER_LABEL = "platform.user";
 export const KIND_LABEL = "platform.kind";
+/** On warm-pool objects: which pool (name prefix) they belong to, so a test's pool is its own. */
+export const POOL_LABEL = "platform.pool";
+/** On a pool container: its slot id and the slot's volume and network, which become the claiming user's. */
+export const POOL_SLOT_LABEL = "platform.pool.slot";
+export const POOL_VOLUME_LABEL = "platform.pool.volume";
+export const POOL_NETWORK_LABEL = "platform.pool.network";
+/**
+ * The warm pool's default name prefix. The "." cannot appear in a safe user id, so no user's
+ * container, volume or network name can ever be a pool slot's.
+ */
+export const DEFAULT_WARM_POOL_PREFIX = "agent-ws.pool";
 
 export const WORKSPACE_ROOT = "/workspace";
 /** Where every agent keeps its Claude state (transcripts, settings) on the user's volume. */
@@ -47,6 +58,11 @@ export function workspaceVolumeName(userId: string): string {
   return `agent-ws-${toSafeUserId(userId)}-data`;
 }
 
+/** Records which pool slot a user claimed (an empty volume: a Docker object that carries labels). */
+export function workspaceClaimName(userId: string): string {
+  return `agent-ws-${toSafeUserId(userId)}-claim`;
+}
+
 /** The user's own Docker network: internal (no route out), reaching only the egress proxy on the host. */
 export function workspaceNetworkName(userId: string): string {
   return `agent-ws-${toSafeUserId(userId)}-net`;
@@ -60,8 +76,13 @@ export function workspaceBridgeName(userId: string): string {
   return `${WORKSPACE_BRIDGE_PREFIX}${createHash("sha256").update(userId).digest("hex").slice(0, 12)}`;
 }
 
-export function workspaceLabels(userId: string, kind: "workspace" | "workspace-data" | "workspace-network"): Record<string, string> {
+export function workspaceLabels(userId: string, kind: "workspace" | "workspace-data" | "workspace-network" | "workspace-claim"): Record<string, string> {
   return { [PLATFORM_LABEL]: PLATFORM_LABEL_VALUE, [USER_LABEL]: userId, [KIND_LABEL]: kind };
+}
+
+/** Labels of a warm-pool slot's objects: no user (nobody owns it until it is claimed). */
+export function warmPoolLabels(pool: string, kind: "workspace-pool" | "workspace-pool-data" | "workspace-pool-network"): Record<string, string> {
+  return { [PLATFORM_LABEL]: PLATFORM_LABEL_VALUE, [POOL_LABEL]: pool, [KIND_LABEL]: kind };
 }
 
 export function isValidAgentId(agentId: string): boolean {

@@ -5,6 +5,20 @@ import { AppError } from "../../lib/errors";
 import { dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
 import { workspaceBridgeName, workspaceLabels, workspaceNetworkName } from "./workspace-names";
 
+/** Everything a workspace network is made from; a user's and a warm-pool slot's are built the same way. */
+export interface WorkspaceNetworkTarget {
+  name: string;
+  /** Host-side bridge interface: the shared prefix puts it under the egress firewall rules. */
+  bridge: string;
+  /** Where the subnet search starts. */
+  subnetSeed: string;
+  labels: Record<string, string>;
+}
+
+export function userNetworkTarget(userId: string): WorkspaceNetworkTarget {
+  return { name: workspaceNetworkName(userId), bridge: workspaceBridgeName(userId), subnetSeed: userId, labels: workspaceLabels(userId, "workspace-network") };
+}
+
 /**
  * One Docker network per user, marked internal so it has no route out: the user's container
  * reaches neither the internet nor another user's container, only what the host lets through
@@ -54,9 +68,9 @@ function isOverlap(error: unknown): boolean {
   return /overlap/i.test(message);
 }
 
-/** Creates the user's network unless it exists (another server may create it at the same moment). */
-export async function ensureWorkspaceNetwork(docker: Docker, userId: string, options: WorkspaceNetworkOptions): Promise<string> {
-  const name = workspaceNetworkName(userId);
+/** Creates the network unless it exists (another server may create it at the same moment). */
+export async function ensureWorkspaceNetwork(docker: Docker, target: WorkspaceNetworkTarget, options: WorkspaceNetworkOptions): Promise<string> {
+  const { name } = target;
   const existing = await withDockerRetry("inspect the workspace network", () => docker.getNetwork(name).inspect(), options.retry).catch(
     (error: unknown) => {
       if (dockerStatusCode(error) === 404) return undefined;
@@ -65,7 +79,7 @@ export async function ensureWorkspaceNetwork(docker: Docker, userId: string, opt
   );
   if (existing) return name;
   for (let attempt = 0; attempt < MAX_SUBNET_ATTEMPTS; attempt += 1) {
-    const { subnet, gateway } = candidateSubnet(options.subnetPool, userId, attempt);
+    const { subnet, gateway } = candidateSubnet(options.subnetPool, target.subnetSeed, attempt);
     try {
       await withDockerRetry(
         "create the workspace network",
@@ -75,9 +89,9 @@ export async function ensureWorkspaceNetwork(docker: Docker, userId: string, opt
             Driver: "bridge",
             Internal: true,
             CheckDuplicate: true,
-            Labels: workspaceLabels(userId, "workspace-network"),
+            Labels: target.labels,
             IPAM: { Driver: "default", Config: [{ Subnet: subnet, Gateway: gateway }] },
-            Options: { "com.docker.network.bridge.name": workspaceBridgeName(userId) },
+            Options: { "com.docker.network.bridge.name": target.bridge },
           }),
         options.retry,
       );
@@ -95,10 +109,10 @@ export async function ensureWorkspaceNetwork(docker: Docker, userId: string, opt
   );
 }
 
-/** Removes the user's network once its container is gone; absent is fine. */
-export async function removeWorkspaceNetwork(docker: Docker, userId: string, retry: RetryPolicy): Promise<void> {
+/** Removes a workspace network once its container is gone; absent is fine. */
+export async function removeWorkspaceNetwork(docker: Docker, name: string, retry: RetryPolicy): Promise<void> {
   try {
-    await withDockerRetry("remove the workspace network", () => docker.getNetwork(workspaceNetworkName(userId)).remove(), retry);
+    await withDockerRetry("remove the workspace network", () => docker.getNetwork(name).remove(), retry);
   } catch (error) {
     if (dockerStatusCode(error) !== 404) throw error;
   }

@@ -25,6 +25,9 @@ export const workspaceRuntimeEnvSchema = z.object({
   WORKSPACE_VOLUME_GB: z.coerce.number().int().positive().max(1_024).default(10),
   // Unset: the cluster's default StorageClass.
   WORKSPACE_STORAGE_CLASS: dnsLabel.optional().or(z.literal("").transform(() => undefined)),
+  // Workspaces kept created, started and checked for people who have none yet (Docker only); 0 turns it off.
+  // Each ready slot is an idle container (~7 MiB) plus an empty volume and, with isolation, a /28.
+  WORKSPACE_WARM_POOL: z.coerce.number().int().min(0).max(20).default(2),
 });
 
 export type WorkspaceRuntimeConfig = z.infer<typeof workspaceRuntimeEnvSchema>;

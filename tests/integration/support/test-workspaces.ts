@@ -1,8 +1,23 @@
 import type Docker from "dockerode";
-import { USER_LABEL, workspaceContainerName } from "../../../server/workspaces/workspace-names";
+import {
+  KIND_LABEL,
+  POOL_LABEL,
+  POOL_NETWORK_LABEL,
+  POOL_VOLUME_LABEL,
+  USER_LABEL,
+  workspaceContainerName,
+} from "../../../server/workspaces/workspace-names";
 
 /** Removes every workspace container, volume and network whose user id starts with this test run's prefix. */
 export async function removeTestWorkspaces(docker: Docker, prefix: string): Promise<void> {
+  // Users who claimed a warm-pool slot: their container, volume and network carry the pool's labels, the claim names them.
+  const claims = await docker.listVolumes({ filters: JSON.stringify({ label: [`${KIND_LABEL}=workspace-claim`] }) });
+  for (const claim of (claims.Volumes ?? []).filter((v) => v.Labels?.[USER_LABEL]?.startsWith(prefix))) {
+    const labels = claim.Labels ?? {};
+    await docker.getContainer(workspaceContainerName(labels[USER_LABEL]!)).remove({ force: true }).catch(() => undefined);
+    if (labels[POOL_VOLUME_LABEL]) await docker.getVolume(labels[POOL_VOLUME_LABEL]).remove().catch(() => undefined);
+    if (labels[POOL_NETWORK_LABEL]) await docker.getNetwork(labels[POOL_NETWORK_LABEL]).remove().catch(() => undefined);
+  }
   const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [USER_LABEL] }) });
   await Promise.all(
     containers
@@ -18,6 +33,17 @@ export async function removeTestWorkspaces(docker: Docker, prefix: string): Prom
   await Promise.all(
     networks.filter((n) => n.Labels?.[USER_LABEL]?.startsWith(prefix)).map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)),
   );
+}
+
+/** Removes every object of one warm pool (its prefix): ready slots and the ones users claimed. */
+export async function removeTestWarmPool(docker: Docker, pool: string): Promise<void> {
+  const filters = JSON.stringify({ label: [`${POOL_LABEL}=${pool}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const { Volumes } = await docker.listVolumes({ filters });
+  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 /** Fails the suite up front, with the command to run, when the workspace image was never built. */
