@@ -3,9 +3,11 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DockerWorkspaceRuntime } from "../../server/workspaces/docker-workspace-runtime";
+import { moveWorkspaceFiles } from "../../server/workspaces/workspace-merge";
 import {
   KIND_LABEL,
   POOL_LABEL,
+  WORKSPACE_BRIDGE_PREFIX,
   USER_LABEL,
   workspaceClaimName,
   workspaceContainerName,
@@ -105,6 +107,11 @@ describe("warm pool of workspaces for new users", () => {
     expect(info.Config.Labels[USER_LABEL]).toBeUndefined();
     expect(await shell(handle, "ls -A /workspace")).toBe(imageFiles);
     expect(await shell(handle, "id -u")).toBe("1000");
+    // Its own internal network, on a bridge the egress firewall rules cover, like a user's.
+    const network = await docker.getNetwork(info.HostConfig.NetworkMode!).inspect();
+    expect(network.Internal).toBe(true);
+    expect(network.Options?.["com.docker.network.bridge.name"]).toMatch(new RegExp(`^${WORKSPACE_BRIDGE_PREFIX}[0-9a-f]{12}$`));
+    expect(Object.keys(network.Containers ?? {})).toEqual([handle.id]);
     // The claim is on record, and the listing (idle sweeper, adoption, metrics) names the user.
     const claim = await docker.getVolume(workspaceClaimName(ann)).inspect();
     expect(claim.Labels?.[USER_LABEL]).toBe(ann);
@@ -193,6 +200,21 @@ describe("warm pool of workspaces for new users", () => {
     const fresh = await runtime.ensureWorkspace(fay);
     expect((await docker.getContainer(fresh.id).inspect()).Mounts[0]?.Name).not.toBe(volume);
     expect(await shell(fresh, "ls -A /workspace")).toBe(imageFiles);
+  }, 120_000);
+
+  it("moves a guest's files into their new account when both came from the pool", async () => {
+    await fillPool();
+    const guest = userId("guest");
+    const account = userId("account");
+    await shell(await runtime.ensureWorkspace(guest), "echo draft > /workspace/draft.txt");
+    const guestVolume = (await runtime.workspaceStorage(guest)).volume;
+    await fillPool();
+
+    await expect(moveWorkspaceFiles(docker, runtime, image, guest, account)).resolves.toEqual({ moved: true });
+    const handle = await runtime.ensureWorkspace(account);
+    expect((await docker.getContainer(handle.id).inspect()).Config.Labels[KIND_LABEL]).toBe("workspace-pool");
+    expect(await shell(handle, "cat /workspace/draft.txt")).toBe("draft");
+    await expect(docker.getVolume(guestVolume).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 120_000);
 
   it("recovers a claim whose record was never written (a server stopped right after the rename)", async () => {
