@@ -99,8 +99,13 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
             limits: this.options,
             networkIsolation: this.options.networkIsolation,
             network: this.options.network,
+            // Nobody's yet: checked without counting as anyone's activity.
             waitUntilReady: (id, name) =>
-              waitUntilAnswering(this, { userId: "", id, name, generation: "", provisioning: "created" }, { deadline: Date.now() + this.options.readinessTimeoutMs, pollIntervalMs: 100 }),
+              waitUntilAnswering(
+                { exec: (handle, command, execOptions) => this.runExec(handle, command, execOptions) },
+                { userId: "", id, name, generation: "", provisioning: "created" },
+                { deadline: Date.now() + this.options.readinessTimeoutMs, pollIntervalMs: 100 },
+              ),
           })
         : undefined;
   }
@@ -143,8 +148,12 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
     return prepareAgentPaths(this, workspace, agentId);
   }
 
-  async exec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
+  exec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
     this.options.activity?.touch(workspace.userId);
+    return this.runExec(workspace, command, options);
+  }
+
+  private async runExec(workspace: WorkspaceHandle, command: readonly string[], options: WorkspaceExecOptions = {}): Promise<WorkspaceExecResult> {
     const user = options.user ?? WORKSPACE_USER;
     const marker = randomUUID();
     // An exec starts only once, so a retry creates a new one.
@@ -267,8 +276,10 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   private async ensureNow(userId: string, name: string): Promise<WorkspaceHandle> {
     const startedAt = Date.now();
     let provisioning: WorkspaceHandle["provisioning"] = "reused";
-    let storage = await this.workspaceStorage(userId);
     let info = await this.inspectByName(name);
+    // About to create or claim: ask the engine again, another server may have deleted the account's claim.
+    if (!info) this.claims.delete(userId);
+    let storage = await this.workspaceStorage(userId);
     let readyChecked = false;
 
     if (!info && !storage.slot && this.pool) {

@@ -217,6 +217,21 @@ describe("warm pool of workspaces for new users", () => {
     await expect(docker.getVolume(guestVolume).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 120_000);
 
+  it("gives a fresh slot to a user whose account another server deleted", async () => {
+    await fillPool();
+    const hal = userId("hal");
+    const first = await runtime.ensureWorkspace(hal);
+    const firstVolume = (await docker.getContainer(first.id).inspect()).Mounts[0]?.Name;
+    await shell(first, "echo old > /workspace/old.txt");
+    await pooled().deleteUserWorkspace(hal);
+
+    await fillPool();
+    const again = await runtime.ensureWorkspace(hal);
+    expect((await docker.getContainer(again.id).inspect()).Mounts[0]?.Name).not.toBe(firstVolume);
+    expect(await shell(again, "ls -A /workspace")).toBe(imageFiles);
+    await expect(docker.getVolume(firstVolume!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  }, 120_000);
+
   it("recovers a claim whose record was never written (a server stopped right after the rename)", async () => {
     await fillPool();
     const gus = userId("gus");
