@@ -45,6 +45,14 @@ async function fillPool(target = runtime): Promise<void> {
   for (let pass = 0; pass === 0 || (pass < 4 && target.warmPoolReady < 2); pass += 1) await target.refillWarmPool();
 }
 
+/** A new user claims a slot and writes a file there; returns the workspace and the slot's volume. */
+async function claimAndWrite(user: string, file: string, text: string): Promise<{ handle: WorkspaceHandle; volume: string }> {
+  await fillPool();
+  const handle = await runtime.ensureWorkspace(user);
+  await shell(handle, `echo ${text} > /workspace/${file}`);
+  return { handle, volume: (await docker.getContainer(handle.id).inspect()).Mounts[0]!.Name! };
+}
+
 let imageFiles = "";
 
 beforeAll(async () => {
@@ -160,11 +168,8 @@ describe("warm pool of workspaces for new users", () => {
   }, 120_000);
 
   it("brings a claimed user's files back after their container is removed, also on another server", async () => {
-    await fillPool();
     const eve = userId("eve");
-    const first = await runtime.ensureWorkspace(eve);
-    const slotVolume = (await docker.getContainer(first.id).inspect()).Mounts[0]?.Name;
-    await shell(first, "echo eve > /workspace/kept.txt");
+    const { handle: first, volume: slotVolume } = await claimAndWrite(eve, "kept.txt", "eve");
 
     await runtime.removeWorkspace(eve);
     const again = await runtime.ensureWorkspace(eve);
@@ -203,11 +208,9 @@ describe("warm pool of workspaces for new users", () => {
   }, 120_000);
 
   it("moves a guest's files into their new account when both came from the pool", async () => {
-    await fillPool();
     const guest = userId("guest");
     const account = userId("account");
-    await shell(await runtime.ensureWorkspace(guest), "echo draft > /workspace/draft.txt");
-    const guestVolume = (await runtime.workspaceStorage(guest)).volume;
+    const { volume: guestVolume } = await claimAndWrite(guest, "draft.txt", "draft");
     await fillPool();
 
     await expect(moveWorkspaceFiles(docker, runtime, image, guest, account)).resolves.toEqual({ moved: true });
@@ -218,18 +221,15 @@ describe("warm pool of workspaces for new users", () => {
   }, 120_000);
 
   it("gives a fresh slot to a user whose account another server deleted", async () => {
-    await fillPool();
     const hal = userId("hal");
-    const first = await runtime.ensureWorkspace(hal);
-    const firstVolume = (await docker.getContainer(first.id).inspect()).Mounts[0]?.Name;
-    await shell(first, "echo old > /workspace/old.txt");
+    const { volume: firstVolume } = await claimAndWrite(hal, "old.txt", "old");
     await pooled().deleteUserWorkspace(hal);
 
     await fillPool();
     const again = await runtime.ensureWorkspace(hal);
     expect((await docker.getContainer(again.id).inspect()).Mounts[0]?.Name).not.toBe(firstVolume);
     expect(await shell(again, "ls -A /workspace")).toBe(imageFiles);
-    await expect(docker.getVolume(firstVolume!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker.getVolume(firstVolume).inspect()).rejects.toMatchObject({ statusCode: 404 });
   }, 120_000);
 
   it("recovers a claim whose record was never written (a server stopped right after the rename)", async () => {
