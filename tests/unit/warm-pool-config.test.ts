@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "@/server/config";
 import { platformMetricSources } from "@/server/metrics/metric-sources";
 import { platformMetrics } from "@/server/metrics/platform-metrics";
+import { startWarmPool } from "@/server/workspaces/create-workspace-runtime";
 import { dockerWorkspaceOptionsFromConfig } from "@/server/workspaces/docker-workspace-runtime";
+import type { WorkspaceRuntime } from "@/server/workspaces/workspace-runtime";
 import { DEFAULT_WARM_POOL_PREFIX, workspaceContainerName, workspaceNetworkName, workspaceVolumeName } from "@/server/workspaces/workspace-names";
 
 const runner = { liveProcessCount: 0, liveCliCap: 1, queuedTurnCount: 0, startsInProgress: 0, cliStartCap: 1 };
@@ -27,6 +29,13 @@ describe("warm pool settings", () => {
       expect(name.startsWith(DEFAULT_WARM_POOL_PREFIX)).toBe(false);
     }
     expect(workspaceContainerName("agent-ws.pool-x")).not.toMatch(/^agent-ws\.pool/);
+  });
+
+  it("has no pool on a runtime other than Docker's (Kubernetes), whatever WORKSPACE_WARM_POOL says", async () => {
+    const kubernetesLike = { listWorkspaces: async () => [] } as unknown as WorkspaceRuntime;
+    const pool = startWarmPool(loadConfig({ NODE_ENV: "test", WORKSPACE_WARM_POOL: "3" }), kubernetesLike, () => false);
+    expect(pool.readyCount()).toBe(0);
+    await expect(pool.stop()).resolves.toBeUndefined();
   });
 
   it("reports the ready slots as agentdesk_warm_pool_ready", async () => {
