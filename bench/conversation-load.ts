@@ -11,6 +11,7 @@ import type { Socket } from "socket.io-client";
 import type { RunEventEnvelope } from "../lib/socket-events";
 import type { PlatformStore } from "../server/store/store";
 import { removeTestWorkspaces } from "../tests/integration/support/test-workspaces";
+import { gaugeValue } from "./machine-sampler";
 import { tail, type Tail } from "./stats";
 
 export const loadPrompt = "compute the sum of 1 to 100 in Python";
@@ -229,6 +230,46 @@ export function loadTimings(results: ConversationResult[]): Record<string, Tail>
   };
 }
 
+/**
+ * The conversations in the order their message reached the server: the stored user message's
+ * createdAt (stamped by the server as it accepts the send), ties and unstored sends by the moment
+ * the tab sent. "The first N arrivals" are the first N of this order.
+ */
+export async function arrivalOrder(results: ConversationResult[], store: PlatformStore): Promise<ConversationResult[]> {
+  const arrivedAt = new Map<ConversationResult, number>();
+  for (const result of results) {
+    const first = (await store.listMessages(result.conversationId))[0];
+    arrivedAt.set(result, first ? Date.parse(first.createdAt) : Number.POSITIVE_INFINITY);
+  }
+  return [...results].sort((a, b) => arrivedAt.get(a)! - arrivedAt.get(b)! || a.sentAt - b.sentAt);
+}
+
+/** Send → first agent event of the first N arrivals, for each N up to the number of conversations (and all of them). */
+export function firstEventByArrival(ordered: ConversationResult[], counts: number[] = [10, 50, 100]): Record<string, Tail> {
+  const sizes = [...new Set([...counts.filter((n) => n < ordered.length), ordered.length])];
+  return Object.fromEntries(
+    sizes.map((n) => [`firstAgentEventFirst${n}Arrivals`, tail(ordered.slice(0, n).flatMap((r) => (r.firstEventMs === undefined ? [] : [r.firstEventMs])))]),
+  );
+}
+
+export interface WaitNotices {
+  /** The waiting threshold: a first event later than this counts as having waited. */
+  waitedAfterMs: number;
+  /** Saw run_queued, or their first agent event came later than the threshold (or never). */
+  waited: number;
+  /** Of those, how many were told a queue position (run_queued with a position ≥ 1). */
+  toldPlace: number;
+  waitedUntold: number;
+}
+
+/** "Every queued chat told its place": the conversations that waited against those told where they stood. */
+export function waitNotices(results: ConversationResult[], waitedAfterMs: number): WaitNotices {
+  const accepted = results.filter((r) => !r.ackError);
+  const waited = accepted.filter((r) => r.queuedAt !== undefined || r.firstEventMs === undefined || r.firstEventMs > waitedAfterMs);
+  const toldPlace = waited.filter((r) => (r.maxQueuePosition ?? 0) >= 1).length;
+  return { waitedAfterMs, waited: waited.length, toldPlace, waitedUntold: waited.length - toldPlace };
+}
+
 export interface ServerFigures {
   serverFirstEventMeanMs: number;
   serverRunDurationMeanMs: number;
@@ -243,10 +284,7 @@ export async function readServerMetrics(url: string): Promise<ServerFigures> {
     (response) => (response.ok ? response.text() : ""),
     () => "",
   );
-  const sum = (name: string) => {
-    const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "gm"))].map((match) => Number(match[1]));
-    return values.length > 0 ? values.reduce((a, b) => a + b, 0) : Number.NaN;
-  };
+  const sum = (name: string) => gaugeValue(text, name) ?? Number.NaN;
   const meanMs = (name: string) => Math.round((sum(`${name}_sum`) / sum(`${name}_count`)) * 1000);
   return {
     serverFirstEventMeanMs: meanMs("agentdesk_run_first_event_seconds"),

@@ -7,7 +7,14 @@
  * an idle container and of a live CLI process. Bounded: a fixed number of users, one message per
  * conversation, and a deadline for the whole load.
  *
- *   npx tsx bench/load-conversations.ts [--users 20] [--per-user 5] [--timeout-s 600] [--idle-wait-s 90]
+ *   npx tsx bench/load-conversations.ts [--users 20 | --conversations 100] [--per-user 5] [--timeout-s 600] [--idle-wait-s 90] [--waited-s 10]
+ *
+ * The server is the production one, as `npm start` runs it: `node dist/server.js` with
+ * NODE_ENV=production serving the last `next build` (both built first when missing or older than
+ * the sources). Besides the tabs' figures the bench samples, once a second, the machine's CPU use
+ * and load average and the server's gauges (CLIs starting at once, live CLIs, queued runs), and
+ * reports the first agent event of the first 10 / 50 / 100 arrivals — the conversations whose
+ * message the server stored first.
  *
  * Users are guests seeded straight into the server's SQLite file (seeding is not measured); each
  * user is one socket (one browser tab) following its conversations, and one container. The default
@@ -24,6 +31,8 @@ import { createSqliteStore } from "../server/store/sqlite-store";
 import { USER_LABEL, workspaceContainerName } from "../server/workspaces/workspace-names";
 import { connectSocket, startServerProcess, type ServerProcess } from "../tests/integration/support/server-process";
 import {
+  arrivalOrder,
+  firstEventByArrival,
   loadPrompt,
   loadTimings,
   readServerMetrics,
@@ -35,12 +44,20 @@ import {
   type LoadTab,
   type LoadUser,
   type ServerFigures,
+  waitNotices,
+  type WaitNotices,
 } from "./conversation-load";
 import { numberFlag } from "./flags";
+import { sampleMachine, type MachineFigures } from "./machine-sampler";
+import { ensureProductionBuild, ensureServerBundle } from "./production-build";
 import { machineDescription, tail } from "./stats";
 
-const users = numberFlag("users", 20);
-const perUser = numberFlag("per-user", 5);
+const perUser = numberFlag("per-user", 5, { whole: true });
+// --conversations (as the replicas bench takes it) or --users: the total is users × per-user either way.
+const users = process.argv.includes("--conversations") ? numberFlag("conversations", 100, { whole: true }) / perUser : numberFlag("users", 20, { whole: true });
+if (!Number.isInteger(users)) throw new Error(`--conversations must be a multiple of --per-user (${perUser})`);
+const waitedAfterMs = numberFlag("waited-s", 10) * 1000;
+const sampledGauges = ["agentdesk_cli_starting", "agentdesk_live_clis", "agentdesk_run_queue_length"];
 const timeoutMs = numberFlag("timeout-s", 600) * 1000;
 const idleWaitMs = numberFlag("idle-wait-s", 90) * 1000;
 const docker = new Docker();
@@ -105,9 +122,12 @@ async function main() {
   const memory: MemorySample[] = [];
   let sampler: NodeJS.Timeout | undefined;
   console.log(`load: ${users} users × ${perUser} conversations = ${total} concurrent conversations, "${loadPrompt}"`);
+  const build = [ensureProductionBuild(), ensureServerBundle()];
+  for (const check of build) console.log(check.note);
   try {
     // CLI_IDLE_MINUTES=1: after the load, CLIs end within a minute so idle containers can be measured.
-    server = await startServerProcess({ dataDir, env: { LOG_LEVEL: "warn", CLI_IDLE_MINUTES: "1" } });
+    // Schedules off: nothing but the load runs.
+    server = await startServerProcess({ dataDir, mode: "production", entry: "bundle", env: { LOG_LEVEL: "warn", CLI_IDLE_MINUTES: "1", SCHEDULER_TICK_SECONDS: "0" } });
     const serverPid = server.child.pid!;
     const store = createSqliteStore({ file: path.join(dataDir, "platform.sqlite") });
     seeded = await seedLoadUsers(store, users, perUser);
@@ -121,7 +141,9 @@ async function main() {
     const loadAverageAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     // One socket (tab) per user, following its conversations and sending in each, all at once.
     for (const user of seeded) tabs.push({ user, socket: await connectSocket(server.url, user.token), sends: true });
+    const machineSampler = sampleMachine(`${server.url}/metrics`, sampledGauges);
     const run = await runConversationLoad(tabs, timeoutMs);
+    const machine = machineSampler.stop();
     clearInterval(sampler);
     sampler = undefined;
     console.log(`load finished (${run.outcome}) after ${(run.loadMs / 1000).toFixed(1)} s`);
@@ -129,6 +151,8 @@ async function main() {
     const metrics = await readServerMetrics(server.url);
     // What the store holds must agree with what the clients saw.
     const outcomes = await tallyOutcomes(run.results, store);
+    const byArrival = firstEventByArrival(await arrivalOrder(run.results, store));
+    const notices = waitNotices(run.results, waitedAfterMs);
 
     // Memory of live CLIs now (they stay alive for CLI_IDLE_MINUTES after their turn).
     const containerNames = seeded.map((user) => workspaceContainerName(user.userId));
@@ -154,12 +178,16 @@ async function main() {
       bench: "load-conversations",
       date: new Date().toISOString(),
       machine: machineDescription(),
+      server: "production (node dist/server.js, NODE_ENV=production)",
+      build: build.map((check) => check.note),
       loadAverageAtStart,
       users,
       conversationsPerUser: perUser,
       loadSeconds: Math.round(run.loadMs / 100) / 10,
       ...outcomes,
-      ms: { ...loadTimings(run.results), relayServerToClient: tail(relaySamples(run)) },
+      waitNotices: notices,
+      ms: { ...loadTimings(run.results), ...byArrival, relayServerToClient: tail(relaySamples(run)) },
+      duringLoad: machine,
       serverMetrics: metrics,
       mib: {
         serverRssIdle: Math.round(idleServer.own),
@@ -197,13 +225,27 @@ function printTable(report: {
   ms: Record<string, { n: number; p50: number; p99: number; max: number }>;
   mib: Record<string, unknown>;
   serverMetrics: ServerFigures;
+  waitNotices: WaitNotices;
+  duringLoad: MachineFigures;
 }) {
   console.log(`\nconversations ${report.conversations}: completed ${report.completed}, lost ${report.lost}, failed ${report.failed}, refused ${report.refused}, queued ${report.queuedRuns}`);
+  const notices = report.waitNotices;
+  console.log(`waited (run_queued seen, or first event after ${notices.waitedAfterMs / 1000} s): ${notices.waited}; told their place: ${notices.toldPlace}; waited untold: ${notices.waitedUntold}`);
+  console.log("first N arrivals = the N conversations whose user message the server stored first (its createdAt)");
   console.log(`${"figure (ms)".padEnd(34)} ${"n".padStart(5)} ${"p50".padStart(8)} ${"p99".padStart(8)} ${"max".padStart(8)}`);
   for (const [name, value] of Object.entries(report.ms)) {
     console.log(`${name.padEnd(34)} ${String(value.n).padStart(5)} ${String(value.p50).padStart(8)} ${String(value.p99).padStart(8)} ${String(value.max).padStart(8)}`);
   }
   console.log(`server's own /metrics: ${JSON.stringify(report.serverMetrics)}`);
+  const machine = report.duringLoad;
+  const row = (name: string, v: { n: number; p50: number; max: number } | "n/a") =>
+    console.log(`${name.padEnd(34)} ${(v === "n/a" ? "" : String(v.n)).padStart(5)} ${(v === "n/a" ? "n/a" : String(v.p50)).padStart(8)} ${"".padStart(8)} ${(v === "n/a" ? "n/a" : String(v.max)).padStart(8)}`);
+  console.log(`${"during the load (1 s samples)".padEnd(34)} ${"n".padStart(5)} ${"p50".padStart(8)} ${"".padStart(8)} ${"max".padStart(8)}`);
+  row("machine CPU busy (%, all cores)", machine.cpuBusyPercent);
+  row("load average (1 min)", machine.loadAverage1m);
+  row("CLIs starting at once", machine.gauges.agentdesk_cli_starting ?? "n/a");
+  row("live CLIs", machine.gauges.agentdesk_live_clis ?? "n/a");
+  row("runs queued", machine.gauges.agentdesk_run_queue_length ?? "n/a");
   console.log(`${"memory (MiB)".padEnd(34)} ${"n".padStart(5)} ${"p50".padStart(8)} ${"p99".padStart(8)} ${"max".padStart(8)}`);
   for (const [name, value] of Object.entries(report.mib)) {
     if (typeof value === "number") console.log(`${name.padEnd(34)} ${"".padStart(5)} ${String(value).padStart(8)}`);

@@ -88,3 +88,15 @@ export function ensureProductionBuild(): BuildCheck {
   const buildSeconds = Math.round((Date.now() - started) / 1000);
   return { built: true, note: `built the production bundle (npx next build, ${buildSeconds} s): ${why}`, buildSeconds };
 }
+
+/** dist/server.js (what `npm start` runs), bundled again by scripts/build-server.mjs when missing or older than the newest source. */
+export function ensureServerBundle(): BuildCheck {
+  const bundle = path.join(projectRoot, "dist", "server.js");
+  const newest = newestSource();
+  const bundledAt = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
+  if (bundledAt > newest.mtimeMs) return { built: false, note: `server bundle current (dist/server.js ${new Date(bundledAt).toISOString()})` };
+  const started = Date.now();
+  execFileSync("node", ["scripts/build-server.mjs"], { cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"], timeout: 5 * 60_000 });
+  const why = bundledAt === 0 ? "dist/server.js missing" : `dist/server.js older than ${path.relative(projectRoot, newest.file)}`;
+  return { built: true, note: `bundled the server (node scripts/build-server.mjs, ${Date.now() - started} ms): ${why}`, buildSeconds: Math.round((Date.now() - started) / 1000) };
+}

@@ -19,7 +19,7 @@
  * bench waits (at most --settle-s) for the CPUs to quieten. Loopback only; one message per
  * conversation; one deadline per load.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
@@ -42,6 +42,7 @@ import {
   type LoadUser,
 } from "./conversation-load";
 import { numberFlag } from "./flags";
+import { busyPercent, cpuTimes, loadAverage } from "./machine-sampler";
 import { ensureProductionBuild } from "./production-build";
 import { machineDescription, processRssMiB, tail, type Tail } from "./stats";
 
@@ -141,18 +142,6 @@ async function redisMemoryMiB(redis: Redis): Promise<{ used: number; peak: numbe
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
-const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-
-/** Jiffies the CPUs spent busy and in all, from /proc/stat: two readings give the busy share between them. */
-function cpuTimes(): { busy: number; total: number } {
-  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.reduce((a, b) => a + b, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { busy: total - idle, total };
-}
-
-const busyPercent = (from: { busy: number; total: number }, to: { busy: number; total: number }) => Math.round(((to.busy - from.busy) / Math.max(1, to.total - from.total)) * 100);
-
 /**
  * The previous configuration's containers and CLIs (and whatever else shares the machine) take a
  * while to wind down: wait, at most --settle-s, until the CPUs are at most 25% busy over 5 s. The

@@ -34,6 +34,11 @@ export interface ServerProcessOptions {
    * processes can share one build, while Next allows one development server per project folder.
    */
   mode?: "development" | "production";
+  /**
+   * "bundle" runs dist/server.js (scripts/build-server.mjs), as `npm start` does, instead of
+   * server/server.ts through tsx: no TypeScript transform at start or in the hot path.
+   */
+  entry?: "source" | "bundle";
 }
 
 /** A TCP port nothing listens on right now (loopback). */
@@ -56,7 +61,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const standInPort = options.standInPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
+  const entryArgs = options.entry === "bundle" ? ["dist/server.js"] : ["--import", "tsx", "server/server.ts"];
+  const child = spawn(process.execPath, entryArgs, {
     cwd: projectRoot,
     env: {
       ...process.env,
