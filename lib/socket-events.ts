@@ -110,4 +110,10 @@ export interface ServerToClientEvents {
 export interface SocketData {
   userId: string;
   userType: "guest" | "google";
+  /** The guest session the handshake proved; re-checked before every event. */
+  guestSessionId?: string;
+  /** The sign-in the socket belongs to (server/auth/session-end-hooks.ts): its end disconnects the socket. */
+  sessionKey?: string;
+  /** When the sign-in lapses (ms since 1970); events after it are refused. */
+  sessionExpiresAt?: number;
 }

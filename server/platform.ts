@@ -4,6 +4,7 @@ import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
 import type { SocketAuthenticator, PlatformSocketServer } from "./socket/socket-server";
+import type { SocketData } from "../lib/socket-events";
 import type { SocketEventHandlers } from "./socket/socket-handlers";
 import { logger } from "./logger";
 import { createModelStandIn, type ModelStandIn } from "./model-stand-in";
@@ -41,7 +42,7 @@ import { copyWorkspaceFilesThroughRuntime, moveWorkspaceFiles } from "./workspac
 import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
-import { createSocketAuthenticator } from "./auth/socket-authenticator";
+import { createSocketAuthenticator, createSocketSessionCheck } from "./auth/socket-authenticator";
 import { startWorkspaceEgress } from "./egress/workspace-egress";
 import { connectExternalEgress } from "./egress/external-egress";
 
@@ -52,6 +53,7 @@ export interface Platform {
   services: PlatformServices;
   healthChecks: Record<string, HealthCheck>;
   authenticateSocket: SocketAuthenticator;
+  checkSocketSession: (data: SocketData) => Promise<void>;
   socketHandlers: SocketEventHandlers;
   attachSocketServer(io: PlatformSocketServer): void;
   shutdown(): Promise<void>;
@@ -245,6 +247,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       ...externalEgress?.healthChecks,
     },
     authenticateSocket: createSocketAuthenticator(getAuthDependencies),
+    checkSocketSession: createSocketSessionCheck(getAuthDependencies),
     socketHandlers: {
       "platform:ping": (payload) => ({
         serverTime: new Date().toISOString(),

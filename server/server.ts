@@ -38,6 +38,7 @@ async function main() {
 
   const io = createSocketServer(httpServer, {
     authenticate: platform.authenticateSocket,
+    checkSession: platform.checkSocketSession,
     handlers: platform.socketHandlers,
   });
   platform.attachSocketServer(io);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { NextAuthConfig } from "next-auth";
 import { CredentialsSignin } from "@auth/core/errors";
 import type { Profile } from "next-auth";
@@ -14,6 +15,7 @@ import { guestLimitCode } from "../limits/guest-signups";
 import { readSessionCookie, sessionClaimsOf, type SessionClaims } from "./session-claims";
 import { signInPath } from "./sign-in-path";
 import { notifyUserMerged } from "./user-merge-hooks";
+import { googleSessionKey, guestSessionKey, notifySessionEnded } from "./session-end-hooks";
 
 export const guestProviderId = "guest";
 export const googleProviderId = "google";
@@ -90,7 +92,7 @@ export function createAuthOptions(
           const deps = await getDependencies();
           const person = await upsertGoogleUser(deps.store, profile);
           await adoptSignedInGuest(request, person.id, deps);
-          const claims: SessionClaims = { userId: person.id, userType: "google" };
+          const claims: SessionClaims = { userId: person.id, userType: "google", signInId: randomUUID() };
           // Built afresh so no guest claim from the previous session survives.
           return { name: person.name ?? null, email: person.email ?? null, picture: person.image ?? null, sub: person.id, ...claims };
         }
@@ -115,6 +117,9 @@ export function createAuthOptions(
         const claims = "token" in message ? sessionClaimsOf(message.token) : null;
         // A guest who signs out cannot come back, so their Bearer token ends with the cookie.
         if (claims?.guestSessionId) await (await getDependencies()).store.deleteGuestSession(claims.guestSessionId);
+        // Sockets opened by this sign-in are disconnected, wherever they are (the adapter reaches every replica).
+        const key = claims?.guestSessionId ? guestSessionKey(claims.guestSessionId) : claims?.signInId ? googleSessionKey(claims.signInId) : undefined;
+        if (key) await notifySessionEnded(key);
       },
     },
   };
@@ -163,4 +168,6 @@ async function adoptSignedInGuest(request: Request | undefined, accountUserId: s
     throw error;
   }
   await notifyUserMerged(claims.userId, accountUserId);
+  // The guest is gone: the sockets they opened before signing in must not act as them any more.
+  await notifySessionEnded(guestSessionKey(claims.guestSessionId));
 }

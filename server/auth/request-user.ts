@@ -3,6 +3,7 @@ import { recordIdSchema } from "../../lib/records";
 import type { PlatformStore } from "../store/store";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
 import { readSessionCookie, type AuthenticatedUser } from "./session-claims";
+import { googleSessionKey, guestSessionKey } from "./session-end-hooks";
 
 /** What a request or a socket handshake presented; both are optional, the Bearer token wins. */
 export interface PresentedCredentials {
@@ -24,7 +25,10 @@ export async function authenticateCredentials(credentials: PresentedCredentials,
     return userOfGuestSession(credentials.bearerToken, deps.store);
   }
   const claims = await readSessionCookie(credentials.cookie, deps.config);
-  if (claims?.userType === "google") return { userId: claims.userId, userType: "google" };
+  if (claims?.userType === "google") {
+    const session = { key: claims.signInId ? googleSessionKey(claims.signInId) : undefined, expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000 };
+    return { userId: claims.userId, userType: "google", session };
+  }
   if (claims?.guestSessionId) {
     const user = await userOfGuestSession(claims.guestSessionId, deps.store);
     // A cookie minted for one guest never speaks for another, even with our own secret.
@@ -44,7 +48,24 @@ async function userOfGuestSession(sessionId: string, store: PlatformStore): Prom
   if (!recordIdSchema.safeParse(sessionId).success) throw new AppError("unauthorized", expiredSession);
   const session = await store.findGuestSession(sessionId);
   if (!session) throw new AppError("unauthorized", expiredSession);
-  return { userId: session.userId, userType: "guest", guestSessionId: session.id };
+  return { userId: session.userId, userType: "guest", guestSessionId: session.id, session: { key: guestSessionKey(session.id), expiresAt: Date.parse(session.expiresAt) } };
+}
+
+const endedSession = "Your session has ended. Sign in again to continue.";
+
+/**
+ * Whether a session that was good at a socket's handshake still is: not past its time, and for a
+ * guest still in the store (sign-out and a merge into an account delete it). Throws unauthorized.
+ */
+export async function assertSessionStillValid(
+  user: Pick<AuthenticatedUser, "userId" | "guestSessionId" | "session">,
+  deps: Pick<AuthDependencies, "store">,
+  now = Date.now(),
+): Promise<void> {
+  if (user.session?.expiresAt !== undefined && user.session.expiresAt <= now) throw new AppError("unauthorized", endedSession);
+  if (user.guestSessionId === undefined) return;
+  const session = await deps.store.findGuestSession(user.guestSessionId);
+  if (!session || session.userId !== user.userId) throw new AppError("unauthorized", endedSession);
 }
 
 /** Splits an Authorization header; anything but the Bearer scheme is refused rather than ignored. */

@@ -14,6 +14,10 @@ export const sessionClaimsSchema = z.object({
   guestSessionId: recordIdSchema.optional(),
   /** Copied from the GuestSession so proxy.ts can turn expired guests away without the store. */
   guestExpiresAt: z.iso.datetime().optional(),
+  /** One per Google sign-in, kept as Auth.js refreshes the token: sign-out ends that sign-in's sockets. */
+  signInId: z.string().min(8).max(100).optional(),
+  /** When Auth.js lets the token lapse (seconds since 1970, the JWT's own claim). */
+  exp: z.number().optional(),
 });
 export type SessionClaims = z.infer<typeof sessionClaimsSchema>;
 
@@ -23,6 +27,8 @@ export interface AuthenticatedUser {
   userType: UserType;
   /** Set for guests: the store session their cookie or Bearer token stands for. */
   guestSessionId?: string;
+  /** Which sign-in this is (session-end-hooks.ts), when one can be named, and when it lapses (ms). */
+  session?: { key?: string; expiresAt?: number };
 }
 
 export function sessionClaimsOf(token: unknown): SessionClaims | null {

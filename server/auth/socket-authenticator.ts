@@ -1,6 +1,7 @@
 import type { SocketAuthenticator, SocketHandshakeInfo } from "../socket/socket-server";
 import type { AuthDependencies } from "./auth-dependencies";
-import { authenticateCredentials, bearerTokenOf } from "./request-user";
+import { assertSessionStillValid, authenticateCredentials, bearerTokenOf } from "./request-user";
+import type { SocketData } from "../../lib/socket-events";
 
 function headerOf(headers: SocketHandshakeInfo["headers"], name: string): string | undefined {
   const value = headers[name];
@@ -17,6 +18,13 @@ export function createSocketAuthenticator(getDependencies: () => Promise<AuthDep
     const token = handshake.auth.token;
     const bearerToken = typeof token === "string" && token !== "" ? token : bearerTokenOf(headerOf(handshake.headers, "authorization"));
     const user = await authenticateCredentials({ bearerToken, cookie: headerOf(handshake.headers, "cookie") }, await getDependencies());
-    return { userId: user.userId, userType: user.userType };
+    return { userId: user.userId, userType: user.userType, guestSessionId: user.guestSessionId, sessionKey: user.session?.key, sessionExpiresAt: user.session?.expiresAt };
+  };
+}
+
+/** Before each socket event: the session the handshake proved must still be good (throws unauthorized). */
+export function createSocketSessionCheck(getDependencies: () => Promise<AuthDependencies>): (data: SocketData) => Promise<void> {
+  return async (data) => {
+    await assertSessionStillValid({ userId: data.userId, guestSessionId: data.guestSessionId, session: { expiresAt: data.sessionExpiresAt } }, await getDependencies());
   };
 }

@@ -27,6 +27,19 @@ function describeIssues(error: ZodError): string {
 }
 
 /** Socket.IO passes the acknowledgement as the last argument when the client asked for one. */
+/** A socket whose sign-in has ended hears why, once, and is disconnected: it never acts for them again. */
+async function sessionHolds(socket: PlatformSocket, checkSession: (data: PlatformSocket["data"]) => Promise<void>, ack: (response: Ack<unknown>) => void): Promise<boolean> {
+  try {
+    await checkSession(socket.data);
+    return true;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "unauthorized") throw error;
+    ack({ ok: false, error: error.toPayload() });
+    socket.disconnect(true);
+    return false;
+  }
+}
+
 function splitAck(args: unknown[]): { payload: unknown; ack: (response: Ack<unknown>) => void } {
   const last = args.at(-1);
   if (typeof last === "function") {
@@ -40,7 +53,7 @@ function splitAck(args: unknown[]): { payload: unknown; ack: (response: Ack<unkn
  * its schema, thrown errors become error acknowledgements, and nothing a client sends can crash
  * the connection. Unknown event names get an error acknowledgement too.
  */
-export function bindSocketEvents(socket: PlatformSocket, handlers: SocketEventHandlers): void {
+export function bindSocketEvents(socket: PlatformSocket, handlers: SocketEventHandlers, checkSession?: (data: PlatformSocket["data"]) => Promise<void>): void {
   const eventNames = Object.keys(clientEventSchemas) as ClientEventName[];
   for (const eventName of eventNames) {
     const schema = clientEventSchemas[eventName];
@@ -55,6 +68,7 @@ export function bindSocketEvents(socket: PlatformSocket, handlers: SocketEventHa
           ack({ ok: false, error: new AppError("bad_request", payloadProblemMessage(problem)).toPayload() });
           return;
         }
+        if (checkSession && !(await sessionHolds(socket, checkSession, ack))) return;
         const parsed = schema.safeParse(payload);
         if (!parsed.success) {
           ack({

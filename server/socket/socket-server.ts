@@ -3,6 +3,7 @@ import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../lib/socket-events";
 import { AppError } from "../../lib/errors";
 import type { InterServerEvents } from "../cluster/inter-server-events";
+import { onSessionEnded } from "../auth/session-end-hooks";
 import { logger } from "../logger";
 import { bindSocketEvents, type SocketEventHandlers } from "./socket-handlers";
 
@@ -16,8 +17,15 @@ export interface SocketHandshakeInfo {
 /** Resolves who is connecting; throws AppError("unauthorized") to refuse the handshake. */
 export type SocketAuthenticator = (handshake: SocketHandshakeInfo) => Promise<SocketData>;
 
+/** The room of every socket one sign-in opened: ending the sign-in disconnects them all. */
+export function sessionRoom(sessionKey: string): string {
+  return `session:${sessionKey}`;
+}
+
 export interface SocketServerOptions {
   authenticate: SocketAuthenticator;
+  /** Before every event: throws unauthorized once the handshake's session has ended or lapsed. */
+  checkSession?: (data: SocketData) => Promise<void>;
   handlers: SocketEventHandlers;
   /** Largest accepted socket message; keeps one client from exhausting memory. */
   maxMessageBytes?: number;
@@ -46,10 +54,18 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
       });
   });
 
+  // A sign-in that ended (sign-out, a guest merged into an account) takes its sockets with it, on
+  // every replica: with the Redis adapter, disconnectSockets reaches them all.
+  const stopEndingSessions = onSessionEnded((sessionKey) => {
+    io.in(sessionRoom(sessionKey)).disconnectSockets(true);
+  });
+  httpServer.once("close", stopEndingSessions);
+
   io.on("connection", (socket) => {
     logger.debug({ socketId: socket.id, userId: socket.data.userId }, "socket connected");
     void socket.join(`user:${socket.data.userId}`);
-    bindSocketEvents(socket, options.handlers);
+    if (socket.data.sessionKey) void socket.join(sessionRoom(socket.data.sessionKey));
+    bindSocketEvents(socket, options.handlers, options.checkSession);
     socket.on("disconnect", (reason) => {
       logger.debug({ socketId: socket.id, reason }, "socket disconnected");
     });

@@ -1,8 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Auth } from "@auth/core";
+import { io as connectClient, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getAuthDependencies } from "@/server/auth/auth-dependencies";
+import { createSocketAuthenticator, createSocketSessionCheck } from "@/server/auth/socket-authenticator";
+import { createSocketServer } from "@/server/socket/socket-server";
 import { createAuthOptions } from "@/server/auth/auth-options";
 import { resolveRequestUser } from "@/server/auth/request-user";
 import { onUserMerged } from "@/server/auth/user-merge-hooks";
@@ -125,6 +131,47 @@ describe("guest sign-in through Auth.js", () => {
     await expect(resolveRequestUser(new Request(`${origin}/api/agents`, { headers: { cookie: staleCookie } }))).rejects.toMatchObject({
       code: "unauthorized",
     });
+  });
+});
+
+describe("sockets and sign-out", () => {
+  it("signing out disconnects the sockets that sign-in opened, at once, and leaves another person's socket alone", async () => {
+    const httpServer = createServer();
+    const io = createSocketServer(httpServer, {
+      authenticate: createSocketAuthenticator(getAuthDependencies),
+      checkSession: createSocketSessionCheck(getAuthDependencies),
+      handlers: {
+        "platform:ping": (payload) => ({ serverTime: new Date().toISOString(), roundTripStartedAt: payload.sentAt, offlineDemoModel: true }),
+        "conversation:send": () => ({ runId: "never" }) as never,
+        "conversation:stop": () => null as never,
+        "conversation:follow": () => null as never,
+        "conversation:unfollow": () => null,
+      },
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    const open = (browser: Browser) =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connectClient(url, { transports: ["websocket"], reconnection: false, extraHeaders: { cookie: browser.cookieHeader() } });
+        socket.once("connect", () => resolve(socket));
+        socket.once("connect_error", reject);
+      });
+    try {
+      const leaving = new Browser();
+      const staying = new Browser();
+      await leaving.signInAsGuest();
+      await staying.signInAsGuest();
+      const [firstTab, secondTab, otherPerson] = await Promise.all([open(leaving), open(leaving), open(staying)]);
+      const ended = Promise.all([firstTab, secondTab].map((socket) => new Promise((resolve) => socket.once("disconnect", resolve))));
+
+      await leaving.signOut();
+      expect(await ended).toEqual(["io server disconnect", "io server disconnect"]);
+      expect(otherPerson.connected).toBe(true);
+      expect(await otherPerson.timeout(5_000).emitWithAck("platform:ping", { sentAt: 1 })).toMatchObject({ ok: true });
+      otherPerson.disconnect();
+    } finally {
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SocketData } from "@/lib/socket-events";
 import { getAuthDependencies } from "@/server/auth/auth-dependencies";
 import { startGuestSession } from "@/server/auth/guest-sessions";
-import { createSocketAuthenticator } from "@/server/auth/socket-authenticator";
+import { createSocketAuthenticator, createSocketSessionCheck } from "@/server/auth/socket-authenticator";
 import { createSocketServer, type PlatformSocketServer } from "@/server/socket/socket-server";
 import type { SocketEventHandlers } from "@/server/socket/socket-handlers";
 import { closePlatformStore, getPlatformStore } from "@/server/store/shared-store";
@@ -44,7 +44,7 @@ beforeAll(async () => {
   Object.assign(process.env, { DATA_DIR: directory, AUTH_SECRET: secret, STORE: "sqlite" });
   store = await getPlatformStore();
   httpServer = createServer();
-  io = createSocketServer(httpServer, { authenticate: createSocketAuthenticator(getAuthDependencies), handlers });
+  io = createSocketServer(httpServer, { authenticate: createSocketAuthenticator(getAuthDependencies), checkSession: createSocketSessionCheck(getAuthDependencies), handlers });
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 });
@@ -108,7 +108,13 @@ describe("the Socket.IO handshake", () => {
     const { user, session } = await startGuestSession(store);
     const outcome = await connect({ auth: { token: session.id } });
     if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
-    expect(await connectedUser(outcome.socket)).toEqual({ userId: user.id, userType: "guest" });
+    expect(await connectedUser(outcome.socket)).toEqual({
+      userId: user.id,
+      userType: "guest",
+      guestSessionId: session.id,
+      sessionKey: `guest:${session.id}`,
+      sessionExpiresAt: Date.parse(session.expiresAt),
+    });
 
     const pong = await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 1 });
     expect(pong).toMatchObject({ ok: true, data: { roundTripStartedAt: 1 } });
@@ -117,9 +123,43 @@ describe("the Socket.IO handshake", () => {
   it("accepts the Auth.js session cookie a browser sends", async () => {
     const person = await store.createUser({ type: "google", email: "socket@example.test", name: "Sam" });
     const name = "authjs.session-token";
-    const token = await encode({ token: { sub: person.id, userId: person.id, userType: "google" }, secret, salt: name });
+    const token = await encode({ token: { sub: person.id, userId: person.id, userType: "google", signInId: "sign-in-0001" }, secret, salt: name, maxAge: 3_600 });
     const outcome = await connect({ cookie: `${name}=${token}` });
     if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
-    expect(await connectedUser(outcome.socket)).toEqual({ userId: person.id, userType: "google" });
+    const data = await connectedUser(outcome.socket);
+    expect(data).toMatchObject({ userId: person.id, userType: "google", sessionKey: "google:sign-in-0001" });
+    expect(data.sessionExpiresAt! - Date.now()).toBeGreaterThan(3_500_000);
+  });
+});
+
+describe("a socket after its session ended", () => {
+  async function disconnected(socket: Socket): Promise<string> {
+    if (!socket.connected) return "already";
+    return new Promise((resolve) => socket.once("disconnect", (reason) => resolve(reason)));
+  }
+
+  it("is refused on its next event once the guest session is gone (signed out, expired, merged), and disconnected", async () => {
+    const { session } = await startGuestSession(store);
+    const outcome = await connect({ auth: { token: session.id } });
+    if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
+    expect(await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 1 })).toMatchObject({ ok: true });
+
+    await store.deleteGuestSession(session.id);
+    const gone = disconnected(outcome.socket);
+    const ack = await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 2 });
+    expect(ack).toEqual({ ok: false, error: { code: "unauthorized", message: "Your session has ended. Sign in again to continue." } });
+    expect(await gone).toBe("io server disconnect");
+  });
+
+  it("is refused once its sign-in has lapsed, though the cookie was good at the handshake", async () => {
+    const person = await store.createUser({ type: "google", email: "lapsing@example.test", name: "Lee" });
+    const name = "authjs.session-token";
+    const token = await encode({ token: { sub: person.id, userId: person.id, userType: "google", signInId: "sign-in-0002" }, secret, salt: name, maxAge: 2 });
+    const outcome = await connect({ cookie: `${name}=${token}` });
+    if (!outcome.connected) throw new Error(`refused: ${outcome.message}`);
+    expect(await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 1 })).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const ack = await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 2 });
+    expect(ack).toMatchObject({ ok: false, error: { code: "unauthorized" } });
   });
 });

@@ -77,6 +77,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       CLAUDE_CODE_OAUTH_TOKEN: "",
       NEXT_TELEMETRY_DISABLED: "1",
       AUTH_SECRET: "faults-test-secret-0123456789abcdef0123456789",
+      // Tests share one engine: a server's warm pool would outlive it. The pool's own tests (and benches) turn it on.
+      WORKSPACE_WARM_POOL: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
