@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { z } from "zod";
@@ -282,9 +282,22 @@ export interface SqliteStoreOptions extends StoreOptions {
   file: string;
 }
 
+/**
+ * The database holds every person's conversations: only the server's own user may read it. SQLite
+ * gives its -wal and -shm files the database file's mode, so the file is made (or narrowed to)
+ * 0600 before SQLite opens it; files left by an older version are narrowed too.
+ */
+function keepToOwner(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, "a", 0o600));
+  for (const candidate of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(candidate)) chmodSync(candidate, 0o600);
+  }
+}
+
 export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
   const now = options.now ?? (() => new Date());
-  if (options.file !== ":memory:") mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  if (options.file !== ":memory:") keepToOwner(options.file);
   const db = new Database(options.file);
   // WAL lets the custom server and Next's route handlers (separate connections) read while one writes.
   db.pragma("journal_mode = WAL");
