@@ -33,6 +33,7 @@ import { registerPlatformServices, type PlatformServices } from "./platform-serv
 import { createAgentService } from "./agents/agent-service";
 import { createAgentVersionService } from "./agents/agent-versions";
 import { createScheduleService } from "./schedules/schedule-service";
+import { webhookTargetRefusal } from "./notifications/webhook-delivery";
 import { createShareService } from "./sharing/share-service";
 import { createNotificationService } from "./notifications/notification-service";
 import { agentFileLimitsFrom, createAgentFileService } from "./files/agent-files";
@@ -103,6 +104,7 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
     defaultModel: config.DEFAULT_MODEL,
     maxAgentsPerUser: config.MAX_AGENTS_PER_USER,
     scheduleMinIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS,
+    webhookTargetRefusal: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ? undefined : webhookTargetRefusal,
   });
   return {
     ...parts,

@@ -81,6 +81,8 @@ export interface AgentServiceDependencies {
   defaultModel: string;
   maxAgentsPerUser: number;
   scheduleMinIntervalSeconds: number;
+  /** Why a schedule's webhook URL may not be saved (it points inside), or null; absent: any URL (WEBHOOK_ALLOW_PRIVATE_TARGETS). */
+  webhookTargetRefusal?: (url: string) => Promise<string | null>;
 }
 
 export interface AgentService {
@@ -200,6 +202,7 @@ export function createAgentService(deps: AgentServiceDependencies): AgentService
       const edit: AgentPatch = { ...fields };
       if (schedules !== undefined) {
         validateSchedules(schedules, deps.scheduleMinIntervalSeconds);
+        await refuseInsideWebhooks(schedules, deps.webhookTargetRefusal);
         Object.assign(edit, schedulesEdit(before, schedules.map(withScheduleId)));
       }
       return summarize(user, await applyEdit(user, before, edit, version));
@@ -228,6 +231,18 @@ export function createAgentService(deps: AgentServiceDependencies): AgentService
 }
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
+
+/** A webhook that could only ever be refused at delivery is refused now, where the person sees why. */
+async function refuseInsideWebhooks(schedules: readonly { webhookUrl?: string }[], refusalOf: AgentServiceDependencies["webhookTargetRefusal"]): Promise<void> {
+  if (!refusalOf) return;
+  for (const [index, schedule] of schedules.entries()) {
+    if (schedule.webhookUrl === undefined) continue;
+    const reason = await refusalOf(schedule.webhookUrl);
+    if (!reason) continue;
+    const message = `refuses this address: ${reason}. Webhooks go only to public addresses; use your receiver's public URL.`;
+    throw new AppError("bad_request", `Invalid schedule: schedules.${index}.webhookUrl ${message}`, { issues: [{ path: `schedules.${index}.webhookUrl`, message }] });
+  }
+}
 
 /** The schedules part of an edit; the first webhook URL the agent ever gets brings its signing secret. */
 export function schedulesEdit(agent: Agent, schedules: Schedule[]): Pick<AgentPatch, "schedules" | "webhookSecret"> {

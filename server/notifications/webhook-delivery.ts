@@ -82,16 +82,39 @@ export interface WebhookDeliveryResult {
  * name that later points inside (DNS rebinding between check and connect aside) is caught too.
  */
 export async function privateTargetReason(url: string): Promise<string | null> {
+  const target = await resolveWebhookTarget(url);
+  if ("invalid" in target) return target.invalid;
+  if (target.addresses.length === 0) return `${target.hostname} does not resolve`;
+  return insideReason(target.hostname, target.addresses);
+}
+
+/**
+ * The same rule when a schedule is saved: a URL that points inside (a loopback, private or
+ * metadata address, in any of its spellings, or a name resolving to one) is refused with a
+ * reason. A name that does not resolve yet is accepted: it may by the time the run ends, and the
+ * delivery checks again.
+ */
+export async function webhookTargetRefusal(url: string): Promise<string | null> {
+  const target = await resolveWebhookTarget(url);
+  if ("invalid" in target) return target.invalid;
+  return insideReason(target.hostname, target.addresses);
+}
+
+async function resolveWebhookTarget(url: string): Promise<{ hostname: string; addresses: { address: string }[] } | { invalid: string }> {
   let hostname: string;
   try {
     hostname = new URL(url).hostname.replace(/^\[|\]$/g, "");
   } catch {
-    return "the webhook URL is not a valid URL";
+    return { invalid: "the webhook URL is not a valid URL" };
   }
+  // lookup() reads every numeric spelling (0x7f000001, 2130706433, 0, ::ffff:127.0.0.1) as the address it is.
   const addresses = await lookup(hostname, { all: true, verbatim: true }).catch(() => []);
-  if (addresses.length === 0) return `${hostname} does not resolve`;
+  return { hostname, addresses };
+}
+
+function insideReason(hostname: string, addresses: { address: string }[]): string | null {
   const inside = addresses.find((entry) => isPrivateAddress(entry.address));
-  return inside ? `${hostname} resolves to a private or local address (${inside.address})` : null;
+  return inside ? `${hostname} is a private or local address (${inside.address})` : null;
 }
 
 /** Where a log line may say the webhook went: never its path or query, which can carry a token. */
