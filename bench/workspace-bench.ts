@@ -4,9 +4,14 @@
  * `docker exec … claude -p` in the same run, image size, idle container and idle CLI memory.
  * Real Docker, real CLI, the offline demo model on loopback. Bounded: a fixed number of rounds.
  *
- *   npx tsx bench/workspace-bench.ts [--rounds 5]
+ * Then the first message of a conversation on a warm workspace, without and with a prewarm, as a
+ * timeline of the platform's steps (bench/first-message-timeline.ts), the CPU one CLI start costs
+ * (container cgroup, spawn → initialize answered), and bare `docker exec` references.
+ *
+ *   npx tsx bench/workspace-bench.ts [--rounds 5] [--timeline-rounds 5] [--timeline-only]
  */
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import Docker from "dockerode";
 import { loadConfig } from "../server/config";
@@ -15,9 +20,13 @@ import { buildClaudeEnv, CLAUDE_EXECUTABLE } from "../server/claude/claude-envir
 import { createModelStandIn } from "../server/model-stand-in";
 import { DockerWorkspaceRuntime } from "../server/workspaces/docker-workspace-runtime";
 import { agentPaths, workspaceContainerName } from "../server/workspaces/workspace-names";
-import { printReport, type Figure } from "./stats";
+import { containerCpuNs, firstMessageSteps, timedDocker, timedRuntime, Timeline } from "./first-message-timeline";
+import { numberFlag } from "./flags";
+import { percentile, printReport, type Figure } from "./stats";
 
-const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] || 5);
+const rounds = numberFlag("rounds", 5, { whole: true });
+const timelineRounds = numberFlag("timeline-rounds", 5, { whole: true });
+const timelineOnly = process.argv.includes("--timeline-only");
 const config = loadConfig({ ...process.env, LOG_LEVEL: "warn" });
 const docker = new Docker();
 
@@ -42,7 +51,7 @@ async function main() {
 
   const users: string[] = [];
   try {
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < (timelineOnly ? 0 : rounds); round++) {
       const userId = `bench-${randomUUID().slice(0, 8)}`;
       users.push(userId);
 
@@ -105,14 +114,121 @@ async function main() {
   } finally {
     await runner.shutdown();
     for (const userId of users) await runtime.deleteUserWorkspace(userId).catch(() => undefined);
-    await standIn.close();
   }
 
+  const timeline = await firstMessageTimeline(credentials);
+  await standIn.close();
   const imageBytes = (await docker.getImage(config.WORKSPACE_IMAGE).inspect()).Size;
-  printReport("workspace", [coldAcquire, warmAcquire, firstTurn, followUp, direct, platformFirst, idleContainerMb, idleCliMb], {
+  const figures = timelineOnly ? [] : [coldAcquire, warmAcquire, firstTurn, followUp, direct, platformFirst, idleContainerMb, idleCliMb];
+  printReport("workspace", [...figures, ...timeline.figures], {
     imageMb: Math.round(imageBytes / 1e6),
     imageTargetMb: 1800,
+    loadAverage: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
+    firstMessageSteps: timeline.steps,
   });
+}
+
+/** Median of each step per mode, in order, then the first event: the timeline a reader scans. */
+function printTimeline(steps: Record<string, Record<string, number[]>>) {
+  console.log(`\nfirst message on a warm workspace, timeline (ms, p50 over rounds; marks from the runtime wrapper and the CLI's stdio)`);
+  const modes = Object.keys(steps);
+  const labels = [...new Set(modes.flatMap((mode) => Object.keys(steps[mode]!)))];
+  console.log(`${"step".padEnd(58)} ${modes.map((mode) => mode.padStart(14)).join(" ")}`);
+  for (const label of labels) {
+    const cells = modes.map((mode) => {
+      const samples = steps[mode]![label] ?? [];
+      return (samples.length > 0 ? `${Math.round(percentile(samples, 50))} (n=${samples.length})` : "—").padStart(14);
+    });
+    console.log(`${label.padEnd(58)} ${cells.join(" ")}`);
+  }
+}
+
+/**
+ * The first message of a new conversation on a warm workspace through the real ClaudeRunner, on
+ * a runtime that marks each call: without a prewarm (the turn starts the CLI), and with one (the
+ * CLI was started when the chat was opened and has answered its handshake before the message).
+ */
+async function firstMessageTimeline(credentials: { apiKey: string; baseUrl: string }) {
+  const timeline = new Timeline();
+  const timedEngine = timedDocker(timeline);
+  const runtime = timedRuntime(new DockerWorkspaceRuntime(timedEngine, { image: config.WORKSPACE_IMAGE, memoryMb: 1024, cpus: 1, pidsLimit: 512 }), timeline, docker);
+  const runner = new ClaudeRunner({ runtime, credentials, cliIdleMs: 10 * 60_000 });
+  const userId = `bench-${randomUUID().slice(0, 8)}`;
+  const noPrewarm = figure("first message, warm workspace, no prewarm", "ms", "≤ 500 p50");
+  const prewarmed = figure("first message, warm workspace, prewarmed", "ms", "≤ 150 p50");
+  const cpuPerStart = figure("CPU seconds per CLI start (spawn → initialize answered)", "ms CPU");
+  const bootWall = figure("CLI start wall time (spawn → initialize answered)", "ms");
+  const bareTrue = figure("bare docker exec <c> true", "ms");
+  const bareVersion = figure("bare docker exec <c> claude --version", "ms");
+  const versionCpu = figure("CPU of claude --version (container cgroup)", "ms CPU");
+  const steps: Record<string, Record<string, number[]>> = { "no prewarm": {}, prewarmed: {} };
+  const record = (mode: string) => {
+    for (const [label, from, to] of firstMessageSteps) {
+      const ms = timeline.between(from, to);
+      if (ms !== undefined) (steps[mode]![label] ??= []).push(ms);
+    }
+  };
+  const recordStart = () => {
+    const boot = timeline.between("spawnCalled", "handshakeAnswered");
+    if (boot !== undefined) bootWall.samples.push(boot);
+    if (timeline.cpuAtSpawnNs !== undefined && timeline.cpuAtHandshakeNs !== undefined) cpuPerStart.samples.push((timeline.cpuAtHandshakeNs - timeline.cpuAtSpawnNs) / 1e6);
+  };
+  const waitFor = async (check: () => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  try {
+    const workspace = await runtime.ensureWorkspace(userId);
+    const agentId = "timeline";
+    // The agent has talked before: its folders exist, as for any agent but a brand-new one.
+    await runtime.ensureAgentPaths(workspace, agentId);
+    const container = workspaceContainerName(userId);
+    for (let round = 0; round < timelineRounds; round++) {
+      for (const command of [["true"], [CLAUDE_EXECUTABLE, "--version"]]) {
+        const cpuBefore = await containerCpuNs(docker, workspace.id);
+        const begin = performance.now();
+        execFileSync("docker", ["exec", "-u", "1000:1000", container, ...command], { stdio: "ignore" });
+        const wall = performance.now() - begin;
+        if (command[0] === "true") bareTrue.samples.push(wall);
+        else {
+          bareVersion.samples.push(wall);
+          versionCpu.samples.push(((await containerCpuNs(docker, workspace.id)) - cpuBefore) / 1e6);
+        }
+      }
+      for (const mode of ["no prewarm", "prewarmed"] as const) {
+        const request = { userId, agentId, conversationId: `timeline-${mode === "prewarmed" ? "p" : "n"}${round}`, claudeSessionId: randomUUID() };
+        if (mode === "prewarmed") {
+          timeline.reset();
+          await runner.prewarmConversation(request);
+          await waitFor(() => timeline.marks.has("handshakeAnswered") && timeline.cpuAtHandshakeNs !== undefined, 30_000);
+          recordStart();
+          // Someone reads the chat for a moment before writing; the CLI has settled by then.
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+        timeline.reset();
+        let firstMs = Number.NaN;
+        await runner.runAgentTurn({ ...request, prompt: "compute the sum of 1 to 100 in Python" }, () => {
+          if (Number.isNaN(firstMs)) firstMs = timeline.elapsed();
+          timeline.mark("firstAgentEvent");
+        });
+        record(mode);
+        (mode === "prewarmed" ? prewarmed : noPrewarm).samples.push(firstMs);
+        (steps[mode]!["send → first agent event"] ??= []).push(firstMs);
+        if (mode === "no prewarm") {
+          await waitFor(() => timeline.cpuAtHandshakeNs !== undefined, 5_000);
+          recordStart();
+        }
+        await runner.closeConversation(request.conversationId);
+      }
+      process.stderr.write(`timeline round ${round + 1}/${timelineRounds} done\n`);
+    }
+  } finally {
+    await runner.shutdown();
+    await runtime.deleteUserWorkspace(userId).catch(() => undefined);
+  }
+  printTimeline(steps);
+  const medians = Object.fromEntries(Object.entries(steps).map(([mode, byStep]) => [mode, Object.fromEntries(Object.entries(byStep).map(([label, samples]) => [label, Math.round(percentile(samples, 50))]))]));
+  return { figures: [noPrewarm, prewarmed, bootWall, cpuPerStart, bareTrue, bareVersion, versionCpu], steps: medians };
 }
 
 main().catch((error: unknown) => {
