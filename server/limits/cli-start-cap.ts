@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 
 /**
- * What booting one Claude Code CLI costs, up to its answer to the SDK's handshake: about half a
- * core-second. Measured here (2 cores, Debian 12, CLI 2.1.331, idle machine, 2026-12-02):
- * `time claude -p hi` in a workspace against a refused model took 0.40–0.52 s wall and
- * 0.44–0.57 s user+sys, n=3; bench/workspace-bench.ts prints "CPU seconds per CLI start".
+ * What booting one Claude Code CLI costs, up to its answer to the SDK's handshake: 0.3–0.5
+ * core-second. Measured here (2 cores, Debian 12, CLI 2.1.331, 2026-12-02): the workspace
+ * cgroup's CPU from spawn to handshake, 0.28 s p50 / 0.32 s p95 (n=10, load average 2.5;
+ * 0.39 / 0.44 s at load average 3.4), by bench/workspace-bench.ts ("CPU seconds per CLI start");
+ * a whole `claude -p hi` against a refused model, 0.44–0.57 s user+sys (n=3, idle).
  * A start is therefore CPU-bound: two booting on two cores finish in about the time one does,
  * while 60 booting together (the 2026-11-25 burst) each took minutes.
  */

@@ -113,7 +113,12 @@ describe("resolveRequestUser", () => {
     const guest = await createGuest();
     const response = await callWith({ authorization: `Bearer ${guest.session_id}` });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ userId: guest.user_id, userType: "guest", guestSessionId: guest.session_id });
+    expect(await response.json()).toEqual({
+      userId: guest.user_id,
+      userType: "guest",
+      guestSessionId: guest.session_id,
+      session: { key: `guest:${guest.session_id}`, expiresAt: Date.parse(guest.expires_at) },
+    });
   });
 
   it("refuses a request without credentials with a sentence saying what to send", async () => {
@@ -133,7 +138,8 @@ describe("resolveRequestUser", () => {
   it("accepts the Auth.js session cookie of a Google user", async () => {
     const person = await store.createUser({ type: "google", email: "ada@example.test", name: "Ada" });
     const response = await callWith({ cookie: await sessionCookie({ userId: person.id, userType: "google" }) });
-    expect(await response.json()).toEqual({ userId: person.id, userType: "google" });
+    // A cookie minted before sign-ins carried an id names no sign-in; Auth.js always sets exp.
+    expect(await response.json()).toEqual({ userId: person.id, userType: "google", session: { expiresAt: expect.any(Number) } });
   });
 
   it("accepts a guest's cookie only while the store still has their session", async () => {
