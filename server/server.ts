@@ -9,6 +9,7 @@ import { createSocketServer } from "./socket/socket-server";
 import { createPlatform } from "./platform";
 import { clientAddressHeader } from "./limits/guest-signups";
 import { clientAddressOf } from "./http/client-address";
+import { requestOriginHeader, requestOriginOf } from "./auth/origin-check";
 
 const shutdownGraceMs = 10_000;
 
@@ -33,6 +34,10 @@ async function main() {
     }
     // The address the socket saw, for per-address limits; a client-sent value is overwritten.
     req.headers[clientAddressHeader] = clientAddressOf(req, config.TRUST_PROXY_HOPS);
+    // The origin this request reached, for the cookie sign-in's same-origin check (origin-check.ts).
+    const reached = requestOriginOf(req.headers, config.TRUST_PROXY_HOPS);
+    if (reached) req.headers[requestOriginHeader] = reached;
+    else delete req.headers[requestOriginHeader];
     void handleNextRequest(req, res);
   });
 

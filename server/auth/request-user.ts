@@ -3,6 +3,7 @@ import { recordIdSchema } from "../../lib/records";
 import type { PlatformStore } from "../store/store";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
 import { readSessionCookie, type AuthenticatedUser } from "./session-claims";
+import { assertSameOrigin, ownOriginOf, requestOriginHeader, type OriginEvidence } from "./origin-check";
 import { googleSessionKey, guestSessionKey } from "./session-end-hooks";
 
 /** What a request or a socket handshake presented; both are optional, the Bearer token wins. */
@@ -11,6 +12,8 @@ export interface PresentedCredentials {
   bearerToken?: string;
   /** The raw Cookie header, which may hold the Auth.js session cookie. */
   cookie?: string;
+  /** Where the request came from; when given, a cookie sign-in from another origin is refused (403). */
+  origin?: OriginEvidence;
 }
 
 const expiredSession =
@@ -24,6 +27,8 @@ export async function authenticateCredentials(credentials: PresentedCredentials,
   if (credentials.bearerToken !== undefined) {
     return userOfGuestSession(credentials.bearerToken, deps.store);
   }
+  // Only the cookie rides along on a forged cross-site request; a Bearer token never does.
+  if (credentials.origin && credentials.cookie) assertSameOrigin(credentials.origin);
   const claims = await readSessionCookie(credentials.cookie, deps.config);
   if (claims?.userType === "google") {
     const session = { key: claims.signInId ? googleSessionKey(claims.signInId) : undefined, expiresAt: claims.exp === undefined ? undefined : claims.exp * 1000 };
@@ -78,11 +83,31 @@ export function bearerTokenOf(authorization: string | null | undefined): string 
   return match[1];
 }
 
+/** Reads never change state, so a cross-site page gains nothing by making the browser send them. */
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function originOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the resolver over given dependencies; tests pass their own store and secret. */
 export function createRequestUserResolver(getDependencies: () => Promise<AuthDependencies>) {
   return async function resolveRequestUserWith(request: Request): Promise<AuthenticatedUser> {
     const bearerToken = bearerTokenOf(request.headers.get("authorization"));
-    return authenticateCredentials({ bearerToken, cookie: request.headers.get("cookie") ?? undefined }, await getDependencies());
+    const deps = await getDependencies();
+    const origin: OriginEvidence | undefined = safeMethods.has(request.method.toUpperCase())
+      ? undefined
+      : {
+          ownOrigin: ownOriginOf(deps.config.url, request.headers.get(requestOriginHeader) ?? originOfUrl(request.url)),
+          origin: request.headers.get("origin"),
+          secFetchSite: request.headers.get("sec-fetch-site"),
+          withoutOrigin: "refuse",
+        };
+    return authenticateCredentials({ bearerToken, cookie: request.headers.get("cookie") ?? undefined, origin }, deps);
   };
 }
 
