@@ -1,6 +1,6 @@
-import { AppError } from "../../lib/errors";
 import { agentPaths, type AgentPaths } from "../workspaces/workspace-names";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
+import { assertAgentFolderMade } from "../workspaces/workspace-runtime-common";
 
 /**
  * Makes the agent's folders and looks for the conversation's transcript in one exec: a CLI start
@@ -24,8 +24,6 @@ export async function prepareAgentSession(
 ): Promise<AgentSessionFiles> {
   const paths = agentPaths(agentId);
   const result = await runtime.exec(workspace, ["/bin/sh", "-c", PREPARE_SCRIPT, "prepare-agent", paths.workdir, paths.claudeConfigDir, sessionId]);
-  if (result.exitCode !== 0) {
-    throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-  }
+  assertAgentFolderMade(result);
   return { paths, transcriptExists: result.stdout.trim().length > 0 };
 }

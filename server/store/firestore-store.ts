@@ -2,6 +2,8 @@ import { deleteApp, getApps, initializeApp, type App } from "firebase-admin/app"
 import {
   FieldPath,
   getFirestore,
+  type Firestore,
+  type Settings,
   type CollectionReference,
   type DocumentData,
   type DocumentReference,
@@ -85,7 +87,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
     process.env.METADATA_SERVER_DETECTION ??= "none";
   }
   const app = firebaseApp(options.projectId);
-  const db = options.databaseId ? getFirestore(app, options.databaseId) : getFirestore(app);
+  const db = withClientSettings(options.databaseId ? getFirestore(app, options.databaseId) : getFirestore(app));
 
   const users = db.collection("users");
   const guestSessions = db.collection("guestSessions");
@@ -538,6 +540,25 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
  * One firebase-admin app per project id, found again through getApps(): the custom server and
  * Next's route handlers may each load this module, and initializeApp throws on a duplicate name.
  */
+/*
+ * gRPC backs off between reconnection attempts up to 120 s by default: after the backend was gone
+ * for half a minute, the first calls once it is back still fail for many seconds, although the
+ * person was told to "try again in a moment". A short ceiling makes "back" mean back. Keys that
+ * start with "grpc." reach the channel; firebase-admin passes on only `preferRest`, so they are set
+ * on the instance, once (settings() may be called only before first use, and getFirestore returns
+ * the same instance to a second store on the same app).
+ */
+const clientSettings = { "grpc.max_reconnect_backoff_ms": 2_000, "grpc.initial_reconnect_backoff_ms": 250 } as Settings;
+const configured = new WeakSet<Firestore>();
+
+function withClientSettings(db: Firestore): Firestore {
+  if (!configured.has(db)) {
+    db.settings(clientSettings);
+    configured.add(db);
+  }
+  return db;
+}
+
 function firebaseApp(projectId: string | undefined): App {
   const name = `platform-store:${projectId ?? "default"}`;
   return getApps().find((app) => app.name === name) ?? initializeApp(projectId ? { projectId } : {}, name);

@@ -5,7 +5,7 @@ import { Mutex } from "async-mutex";
 import { AppError } from "../../lib/errors";
 import { killMarkedCommand } from "./workspace-process-base";
 import { agentPaths, type AgentPaths } from "./workspace-names";
-import type { WorkspaceHandle, WorkspaceRuntime } from "./workspace-runtime";
+import type { WorkspaceExecResult, WorkspaceHandle, WorkspaceRuntime } from "./workspace-runtime";
 
 /*
  * What the Docker and the Kubernetes runtimes do the same way, whatever the workspace runs on.
@@ -62,11 +62,15 @@ export async function untilExecEnds<T>(ended: Promise<T>, timeout: ExecTimeout):
 /** Creates the agent's working directory and Claude config directory through the runtime's exec. */
 export async function prepareAgentPaths(runtime: Pick<WorkspaceRuntime, "exec">, workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
   const paths = agentPaths(agentId);
-  const result = await runtime.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]);
+  assertAgentFolderMade(await runtime.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]));
+  return paths;
+}
+
+/** The one error a person sees when the agent's folders could not be made, whichever exec made them. */
+export function assertAgentFolderMade(result: Pick<WorkspaceExecResult, "exitCode" | "stderr">): void {
   if (result.exitCode !== 0) {
     throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
   }
-  return paths;
 }
 
 /** A workspace that has just (re)started is ready once an exec of `true` answers. */
