@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark one after another (they share the machine, so never at once):
  *   npm run bench                 all of them
- *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js, load, warm-pool, replicas)
+ *   npm run bench -- workspace    only the named ones (image-size, workspace, first-load-js, load, warm-pool, new-person, replicas)
  *   npm run bench -- replicas --conversations 20   flags after the names go to the replicas bench
  * Each prints a table and one JSON line; record results with the date and machine in bench/README.md.
  */
@@ -20,6 +20,8 @@ const benches: Record<string, string[]> = {
   load: ["npx", "tsx", "bench/load-conversations.ts"],
   // A new person's workspace from the warm pool (a claim) against a cold one: 20 containers or so.
   "warm-pool": ["npx", "tsx", "bench/warm-pool-bench.ts"],
+  // A new person's first message end to end on the production server, warm pool on and off: ~14 guests.
+  "new-person": ["npx", "tsx", "bench/new-person-bench.ts"],
   // The same load on 1 replica in-process, then 3 on Redis behind nginx: production build, ~20 minutes.
   replicas: ["npx", "tsx", "bench/replicas-load.ts", ...flags],
 };

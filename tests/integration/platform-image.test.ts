@@ -10,6 +10,7 @@ import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { AgentResponse } from "../../lib/agent-api";
+import { workspaceContainerName } from "../../server/workspaces/workspace-names";
 import { viaProxy } from "../support/egress-client";
 import { collectRun, connectSocket, finishedOf, freePort } from "./support/server-process";
 import { removeTestWorkspaces, requireWorkspaceImage } from "./support/test-workspaces";
@@ -219,9 +220,10 @@ describe("the platform image, run with docker run", () => {
     }
 
     // The workspace is the engine's own container, made by the server in the image, with no socket of its own.
-    const workspaces = await docker.listContainers({ filters: JSON.stringify({ label: [`platform.user=${userId}`] }) });
-    expect(workspaces).toHaveLength(1);
-    expect(workspaces[0]!.Mounts.map((mount) => mount.Destination)).toEqual(["/workspace"]);
+    // Found by its name, not a label: a workspace claimed from the warm pool keeps the slot's labels.
+    const workspace = await docker.getContainer(workspaceContainerName(userId)).inspect();
+    expect(workspace.State.Running).toBe(true);
+    expect(workspace.Mounts.map((mount) => mount.Destination)).toEqual(["/workspace"]);
   }, 200_000);
 
   it("runs the egress proxy from the same image: node dist/egress.js refuses a host off the list and forwards a listed one", async () => {
