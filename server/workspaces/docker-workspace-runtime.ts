@@ -9,7 +9,7 @@ import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
 import { DockerWorkspaceProcess, dockerExecExitCode } from "./docker-workspace-process";
 import type { WorkspaceActivity } from "./workspace-activity";
-import { WarmPool, type WarmPoolSettings } from "./warm-pool";
+import { WarmPool, type WarmPoolFillerOptions, type WarmPoolSettings } from "./warm-pool";
 import { createWorkspaceContainer, WORKSPACE_USER } from "./workspace-container";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
 import { PROCESS_MARKER_VARIABLE, toExecEnv } from "./workspace-process-base";
@@ -111,7 +111,7 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   /** Starts refilling the warm pool in the background whenever `isBusy` says the machine is free. */
-  startWarmPool(options: { isBusy: () => boolean; intervalMs?: number }): void {
+  startWarmPool(options: WarmPoolFillerOptions): void {
     this.pool?.start(options);
   }
 

@@ -23,6 +23,19 @@ const WARMING_SUFFIX = ".warming";
 /** A slot still warming after this long was left by a server that stopped mid-way. */
 const ABANDONED_WARMING_MS = 2 * 60_000;
 
+/**
+ * How long the background filler waits after a claim. The claiming person's CLI boots right after
+ * (≈1.2 s wall, 0.3–0.6 CPU-s here: bench/README.md) and their first turn follows; 10 s covers both.
+ */
+const DEFAULT_AFTER_CLAIM_QUIET_MS = 10_000;
+
+export interface WarmPoolFillerOptions {
+  /** True while CLIs start or wait to: no slot is made then. */
+  isBusy: () => boolean;
+  intervalMs?: number;
+  afterClaimQuietMs?: number;
+}
+
 export interface WarmPoolSettings {
   /** Ready slots to keep; 0 turns the pool off. */
   size: number;
@@ -52,6 +65,9 @@ export class WarmPool {
   private refilling: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private isBusy: () => boolean = () => false;
+  private afterClaimQuietMs = DEFAULT_AFTER_CLAIM_QUIET_MS;
+  /** The background filler makes no slot before this (ms since epoch): set by a claim. */
+  private quietUntil = 0;
 
   constructor(
     private readonly settings: WarmPoolSettings,
@@ -67,10 +83,12 @@ export class WarmPool {
    * Refills in the background, one slot at a time, whenever `isBusy` says no CLI is starting or
    * waiting to: making a container competes for the same CPU as a person's agent starting.
    */
-  start(options: { isBusy: () => boolean; intervalMs?: number }): void {
+  start(options: WarmPoolFillerOptions): void {
     if (this.timer || this.settings.size <= 0) return;
     this.isBusy = options.isBusy;
+    this.afterClaimQuietMs = options.afterClaimQuietMs ?? DEFAULT_AFTER_CLAIM_QUIET_MS;
     const tick = () => {
+      if (Date.now() < this.quietUntil) return;
       this.refill().catch((error: unknown) => logger.warn({ err: error }, "warm pool refill failed"));
     };
     this.timer = setInterval(tick, options.intervalMs ?? 2_000);
@@ -113,8 +131,9 @@ export class WarmPool {
         throw error;
       }
       const info = await this.deps.docker.getContainer(containerName).inspect();
-      // Started: refill right away rather than at the next tick (still only when the machine is idle).
-      if (this.timer) void this.refill().catch((error: unknown) => logger.warn({ err: error }, "warm pool refill failed"));
+      // The claimer's CLI is about to boot in it: a refill now (a container create and start, a
+      // few hundred ms of CPU) would compete with the person's first answer, so it waits a while.
+      this.quietUntil = Date.now() + this.afterClaimQuietMs;
       return { slot, labels: info.Config.Labels ?? {} };
     }
     return undefined;

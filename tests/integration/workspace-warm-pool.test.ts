@@ -101,6 +101,34 @@ describe("warm pool of workspaces for new users", () => {
     }
   }, 60_000);
 
+  it("after a claim, makes no new slot while the new person's agent starts, then refills", async () => {
+    const background = new DockerWorkspaceRuntime(docker, { ...limits, ...isolation, warmPool: { size: 1, prefix: `${pool}q` } });
+    const quietMs = 4_000;
+    background.startWarmPool({ isBusy: () => false, intervalMs: 100, afterClaimQuietMs: quietMs });
+    // Unclaimed slots of this pool: being made (".warming") or ready; a claimed one carries a user's name.
+    const unclaimed = async () =>
+      (await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${POOL_LABEL}=${pool}q`] }) })).filter((container) =>
+        container.Names.some((name) => name.startsWith(`/${pool}q`)),
+      );
+    try {
+      for (let waited = 0; waited < 30_000 && background.warmPoolReady < 1; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(background.warmPoolReady).toBe(1);
+      await background.ensureWorkspace(userId("quiet"));
+      const claimedAt = performance.now();
+      // Sampled through most of the quiet period: nothing is being made while the person's CLI would boot.
+      while (performance.now() - claimedAt < quietMs - 1_000) {
+        expect(await unclaimed()).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      for (let waited = 0; waited < 40_000 && background.warmPoolReady < 1; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(background.warmPoolReady).toBe(1);
+      expect(performance.now() - claimedAt).toBeGreaterThanOrEqual(quietMs);
+    } finally {
+      await background.stopWarmPool();
+      await removeTestWarmPool(docker, `${pool}q`);
+    }
+  }, 90_000);
+
   it("gives a new user a ready slot with empty files and no one else's labels, listed under their name", async () => {
     await fillPool();
     const ann = userId("ann");
