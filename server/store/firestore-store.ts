@@ -29,6 +29,7 @@ import {
   applyConversationPatch,
   applyMessagePatch,
   applyRunPatch,
+  applyRunWebhook,
   applyScheduleFirePatch,
   applyUserPatch,
   buildAgent,
@@ -422,6 +423,10 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async updateRun(id, patch) {
       return patchRecord(kinds.run, id, (run) => applyRunPatch(run, patch, now()));
+    },
+
+    async recordRunWebhook(id, delivery) {
+      return patchRecord(kinds.run, id, (run) => applyRunWebhook(run, delivery));
     },
 
     async listRunsByConversation(conversationId, listOptions) {
