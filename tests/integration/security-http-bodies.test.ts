@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
+import { documentedBadInputs } from "../support/documented-bad-inputs";
 import { seedGuestWithAgent, startServerProcess, type ServerProcess } from "./support/server-process";
 
 /*
@@ -95,40 +96,75 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe("request bodies", () => {
-  it("cuts a 50 MB chunked JSON body at the 1 MB limit with 413, without reading it whole", async () => {
-    const outcome = await sendChunked(`${server.url}/api/agents`, 50 * 1024 * 1024);
-    expect(outcome.status, outcome.body).toBe(413);
-    expect(JSON.parse(outcome.body)).toMatchObject({ error: { code: "payload_too_large", message: expect.stringMatching(/larger than 1000000 bytes/) } });
-    // The answer came while the client was still sending: the server stopped reading near the limit.
-    expect(outcome.sentWhenAnswered).toBeLessThan(10 * 1024 * 1024);
-    expect(outcome.ms).toBeLessThan(15_000);
-    expect(await agentNames()).toEqual(["Existing"]);
-  });
+const notJsonBody = () => new TextEncoder().encode(JSON.stringify({ name: "Sent as something else" }));
+const notUtf8Body = () => Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' name"}')]);
 
-  it("refuses bytes that are not UTF-8 with 400 and a sentence, and stores nothing", async () => {
-    const body = Buffer.concat([Buffer.from('{"name":"bad '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' name"}')]);
-    const response = await fetch(`${server.url}/api/agents`, { method: "POST", headers: { ...auth(), "content-type": "application/json" }, body });
-    expect(await errorOf(response)).toMatchObject({ status: 400, code: "bad_request", message: expect.stringMatching(/not valid UTF-8/) });
-    expect(await agentNames()).toEqual(["Existing"]);
-  });
+async function expectJsonError(response: Response, status: number, code: string, says: RegExp): Promise<void> {
+  expect(response.headers.get("content-type")).toMatch(/application\/json/);
+  expect(await errorOf(response)).toMatchObject({ status, code, message: expect.stringMatching(says) });
+}
 
-  it.each([
+async function expectBrokenAddressPage(address: string): Promise<void> {
+  const response = await fetch(`${server.url}${address}`, { headers: auth(), redirect: "manual" });
+  expect(response.status).toBe(400);
+  expect(response.headers.get("content-type")).toMatch(/text\/html/);
+  const page = await response.text();
+  expect(page).toMatch(/<h1>This address is not valid<\/h1>/);
+  expect(page).toMatch(/%-encoding/);
+}
+
+/** Each is sent to the real server and must get its 4xx with a sentence; docs/security.md counts them. */
+const httpBadInputs: { name: string; check: () => Promise<void> }[] = [
+  {
+    name: "a 50 MB chunked JSON body (no Content-Length)",
+    async check() {
+      const outcome = await sendChunked(`${server.url}/api/agents`, 50 * 1024 * 1024);
+      expect(outcome.status, outcome.body).toBe(413);
+      expect(JSON.parse(outcome.body)).toMatchObject({ error: { code: "payload_too_large", message: expect.stringMatching(/larger than 1000000 bytes/) } });
+      // The answer came while the client was still sending: the server stopped reading near the limit.
+      expect(outcome.sentWhenAnswered).toBeLessThan(10 * 1024 * 1024);
+      expect(outcome.ms).toBeLessThan(15_000);
+    },
+  },
+  {
+    name: "bytes that are not UTF-8 in a JSON body",
+    check: async () =>
+      expectJsonError(
+        await fetch(`${server.url}/api/agents`, { method: "POST", headers: { ...auth(), "content-type": "application/json" }, body: notUtf8Body() }),
+        400,
+        "bad_request",
+        /not valid UTF-8/,
+      ),
+  },
+  ...[
     ["text/plain", { "content-type": "text/plain;charset=UTF-8" }],
     ["a form", { "content-type": "application/x-www-form-urlencoded" }],
     ["no Content-Type at all", {}],
-  ])("answers 415 to a JSON body sent as %s", async (_label, headers: Record<string, string>) => {
-    const response = await fetch(`${server.url}/api/agents`, {
-      method: "POST",
-      headers: { ...auth(), ...headers },
-      // Bytes, so fetch adds no Content-Type of its own.
-      body: new TextEncoder().encode(JSON.stringify({ name: "Sent as something else" })),
-    });
-    expect(await errorOf(response)).toMatchObject({ status: 415, code: "unsupported_media_type", message: expect.stringMatching(/Content-Type: application\/json/) });
+  ].map(([label, headers]) => ({
+    name: `a JSON body sent as ${label as string}`,
+    check: async () =>
+      expectJsonError(
+        // Bytes, so fetch adds no Content-Type of its own.
+        await fetch(`${server.url}/api/agents`, { method: "POST", headers: { ...auth(), ...(headers as Record<string, string>) }, body: notJsonBody() }),
+        415,
+        "unsupported_media_type",
+        /Content-Type: application\/json/,
+      ),
+  })),
+  ...["/api/agents/%ZZ", "/api/conversations/%E0%A4%A/messages"].map((address) => ({
+    name: `the API address ${address}`,
+    check: async () => expectJsonError(await fetch(`${server.url}${address}`, { headers: auth() }), 400, "bad_request", /%-encoding/),
+  })),
+  ...["/share/%ZZ", "/agents/%ZZ"].map((address) => ({ name: `the page address ${address}`, check: () => expectBrokenAddressPage(address) })),
+];
+
+describe("bad HTTP requests to the real server", () => {
+  it.each(httpBadInputs.map((input) => [input.name, input] as const))("%s → a 4xx with a sentence, nothing stored", async (_name, input) => {
+    await input.check();
     expect(await agentNames()).toEqual(["Existing"]);
   });
 
-  it("takes JSON declared with a charset parameter", async () => {
+  it("still takes JSON declared with a charset parameter", async () => {
     const response = await fetch(`${server.url}/api/agents`, {
       method: "POST",
       headers: { ...auth(), "content-type": "application/json; charset=utf-8" },
@@ -137,25 +173,8 @@ describe("request bodies", () => {
     expect(response.status).toBe(201);
     expect((await agentNames()).sort()).toEqual(["Declared", "Existing"]);
   });
-});
 
-describe("addresses with a broken %-encoding", () => {
-  it("answer 400 with the JSON error on the API", async () => {
-    for (const address of ["/api/agents/%ZZ", "/api/conversations/%E0%A4%A/messages"]) {
-      const response = await fetch(`${server.url}${address}`, { headers: auth() });
-      expect(response.headers.get("content-type"), address).toMatch(/application\/json/);
-      expect(await errorOf(response), address).toMatchObject({ status: 400, code: "bad_request", message: expect.stringMatching(/%-encoding/) });
-    }
-  });
-
-  it("answer 400 with a readable page elsewhere", async () => {
-    for (const address of ["/share/%ZZ", "/agents/%ZZ"]) {
-      const response = await fetch(`${server.url}${address}`, { headers: auth(), redirect: "manual" });
-      expect(response.status, address).toBe(400);
-      expect(response.headers.get("content-type"), address).toMatch(/text\/html/);
-      const page = await response.text();
-      expect(page, address).toMatch(/<h1>This address is not valid<\/h1>/);
-      expect(page, address).toMatch(/%-encoding/);
-    }
+  it("is counted in docs/security.md", () => {
+    expect(documentedBadInputs("security-http-bodies.test.ts")).toBe(httpBadInputs.length);
   });
 });
