@@ -33,10 +33,7 @@ test("an outside image in a reply is shown as a link on the owner's chat and on 
   test.setTimeout(300_000);
   await ownerPage.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await signInAsGuest(ownerPage);
-  const dashboard = new DashboardPage(ownerPage);
-  await dashboard.createFromTemplate("Python tutor");
-  await dashboard.card("Python tutor").getByRole("link").first().click();
-  await expect(ownerPage.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+  await new DashboardPage(ownerPage).openNewFromTemplate("Python tutor");
 
   const chat = new AgentChatPage(ownerPage);
   const prompt = `embed the image at ${imageUrl}`;

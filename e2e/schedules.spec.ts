@@ -77,10 +77,7 @@ test.describe("scheduled runs", () => {
   test("a webhook the platform will not send to is shown as refused, with why, on the run and on its schedule", async ({ page }) => {
     test.setTimeout(240_000);
     await signInAsGuest(page);
-    const dashboard = new DashboardPage(page);
-    await dashboard.createFromTemplate("Python tutor");
-    await dashboard.card("Python tutor").getByRole("link").first().click();
-    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+    await new DashboardPage(page).openNewFromTemplate("Python tutor");
 
     // The name does not resolve, so saving accepts it (it may by the time a run ends); the
     // delivery checks again and refuses it.
@@ -92,7 +89,7 @@ test.describe("scheduled runs", () => {
     const chat = new AgentChatPage(page);
     expect(await chat.waitForReply(180_000)).toBe("complete");
 
-    const sentence = /The webhook was not sent: hooks\.receiver\.example does not resolve\. Webhooks only go to public addresses; change the schedule's webhook URL\./;
+    const sentence = /The webhook was not sent: hooks\.receiver\.example does not resolve\. Webhooks only go to public addresses that can be looked up; check the schedule's webhook URL\./;
     const runs = new RunsPanel(page);
     await runs.open();
     const outcome = runs.scheduledRuns().first().getByTestId("webhook-outcome");

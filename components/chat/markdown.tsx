@@ -30,7 +30,11 @@ function OutsideImage({ src, alt }: { src: string; alt: string }) {
       data-testid="outside-image"
       className="inline-flex items-center gap-1 rounded border border-border px-1.5 py-0.5 text-sm text-accent hover:bg-surface-muted"
     >
-      <span aria-hidden>🖼</span>
+      <svg aria-hidden viewBox="0 0 16 16" className="h-3.5 w-3.5 shrink-0" fill="none" stroke="currentColor" strokeWidth="1.5">
+        <rect x="1.75" y="2.75" width="12.5" height="10.5" rx="1.5" />
+        <circle cx="5.5" cy="6.5" r="1.25" />
+        <path d="M2 12l3.5-3.5 2.5 2.5 2-2 4 3.5" />
+      </svg>
       <span>
         {label} from {host} (not loaded; open it)
       </span>

@@ -81,7 +81,7 @@ export interface WebhookDeliveryResult {
 /** The delivery as the owner reads it on the run and the schedule: what happened and what to change. */
 export function webhookDeliveryRecord(result: WebhookDeliveryResult, at: Date): RunWebhookDelivery {
   const message = result.refused
-    ? `The webhook was not sent: ${result.refused}. Webhooks only go to public addresses; change the schedule's webhook URL.`
+    ? `The webhook was not sent: ${result.refused}. Webhooks only go to public addresses that can be looked up; check the schedule's webhook URL.`
     : result.delivered
       ? `The webhook was delivered${result.attempts > 1 ? ` after ${result.attempts} tries` : ""}.`
       : `The webhook could not be delivered after ${result.attempts} tries (${result.status !== undefined ? `the last answer was HTTP ${result.status}` : "no answer came"}). Check that its address is up and answers with a 2xx status.`;

@@ -115,7 +115,7 @@ describe("webhook targets when a run ends", () => {
       return current.webhook ? current : null;
     }, 150_000);
 
-    const sentence = expect.stringMatching(new RegExp(`^The webhook was not sent: ${says.source}\\. Webhooks only go to public addresses; change the schedule's webhook URL\\.$`));
+    const sentence = expect.stringMatching(new RegExp(`^The webhook was not sent: ${says.source}\\. Webhooks only go to public addresses that can be looked up; check the schedule's webhook URL\\.$`));
     expect(run).toMatchObject({ status: "complete", webhook: { outcome: "refused", message: sentence } });
     expect(received).toBe(0);
 
