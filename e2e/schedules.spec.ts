@@ -73,4 +73,36 @@ test.describe("scheduled runs", () => {
     await page.getByRole("complementary", { name: "Schedules" }).getByRole("button", { name: "Close" }).click();
     await expect(chat.lastReply()).toBeVisible();
   });
+
+  test("a webhook the platform will not send to is shown as refused, with why, on the run and on its schedule", async ({ page }) => {
+    test.setTimeout(240_000);
+    await signInAsGuest(page);
+    await new DashboardPage(page).openNewFromTemplate("Python tutor");
+
+    // The name does not resolve, so saving accepts it (it may by the time a run ends); the
+    // delivery checks again and refuses it.
+    const schedules = new SchedulesPanel(page);
+    await schedules.open();
+    await schedules.add({ prompt: "compute the sum of 1 to 100 in Python", cron: "0 9 * * 1", webhookUrl: "https://hooks.receiver.example/agentdesk" });
+    const item = schedules.items().first();
+    await item.getByRole("button", { name: "Run now" }).click();
+    const chat = new AgentChatPage(page);
+    expect(await chat.waitForReply(180_000)).toBe("complete");
+
+    const sentence = /The webhook was not sent: hooks\.receiver\.example does not resolve\. Webhooks only go to public addresses that can be looked up; check the schedule's webhook URL\./;
+    const runs = new RunsPanel(page);
+    await runs.open();
+    const outcome = runs.scheduledRuns().first().getByTestId("webhook-outcome");
+    // The delivery settles just after the run; the panel picks it up on its next refresh.
+    await expect(outcome).toHaveAttribute("data-outcome", "refused", { timeout: 45_000 });
+    await expect(outcome).toContainText("Webhook refused");
+    await expect(outcome).toContainText(sentence);
+    await page.screenshot({ path: "test-results/screenshots/runs-webhook-refused.png" });
+
+    await schedules.open();
+    const onCard = schedules.items().first().getByTestId("webhook-outcome");
+    await expect(onCard).toHaveAttribute("data-outcome", "refused", { timeout: 45_000 });
+    await expect(onCard).toContainText(sentence);
+    await page.screenshot({ path: "test-results/screenshots/schedule-webhook-refused.png" });
+  });
 });

@@ -10,6 +10,8 @@ export const errorCodes = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  /** A body that is not JSON (by its Content-Type) sent to a JSON route. */
+  unsupported_media_type: 415,
   rate_limited: 429,
   /** A per-user quota (agents, runs at once) is used up; the sentence says which and what to do. */
   quota_exceeded: 429,

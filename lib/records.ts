@@ -295,6 +295,23 @@ export type RunTrigger = z.infer<typeof runTriggerSchema>;
 export const runStatusSchema = z.enum(["running", "complete", "interrupted", "failed"]);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
+export const webhookOutcomeSchema = z.enum(["delivered", "refused", "failed"]);
+export type WebhookOutcome = z.infer<typeof webhookOutcomeSchema>;
+
+/**
+ * What became of the schedule's webhook after a run ended, stored on the run so the owner sees a
+ * refused or failed delivery where they look (runs, schedules), not only in the server's log.
+ */
+export const runWebhookDeliverySchema = z
+  .object({
+    outcome: webhookOutcomeSchema,
+    /** A sentence for the owner: what happened and what to change. */
+    message: z.string().min(1).max(500),
+    at: timestampSchema,
+  })
+  .strict();
+export type RunWebhookDelivery = z.infer<typeof runWebhookDeliverySchema>;
+
 /** One agent turn (or scheduled job): what it cost and how it ended. Kept when its agent is deleted. */
 export const runSchema = z.object({
   id: recordIdSchema,
@@ -314,6 +331,8 @@ export const runSchema = z.object({
   instanceId: z.string().min(1).max(128).optional(),
   /** Past this, with the run still "running", its server is gone: another recovers the run. */
   leaseExpiresAt: timestampSchema.optional(),
+  /** Set after a scheduled run ended, once its webhook was delivered, refused or given up on. */
+  webhook: runWebhookDeliverySchema.optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 

@@ -1,6 +1,6 @@
 import type { AgentResponse } from "./agent-api";
 import { apiFetch } from "./api-client";
-import type { Schedule, ScheduleFire, ScheduleInput } from "./records";
+import type { RunWebhookDelivery, Schedule, ScheduleFire, ScheduleInput } from "./records";
 
 /**
  * The browser's client for an agent's schedules. Schedules are part of the agent's configuration:
@@ -12,6 +12,8 @@ export interface ScheduleWithStatus extends Schedule {
   /** When it runs next (ISO); null while turned off. */
   nextRunAt: string | null;
   lastFire: ScheduleFire | null;
+  /** What became of the webhook after the last fire's run; null without a webhook or before it settled. */
+  lastWebhook: RunWebhookDelivery | null;
 }
 
 export interface SchedulesResponse {

@@ -9,6 +9,7 @@ import { createSocketServer } from "./socket/socket-server";
 import { createPlatform } from "./platform";
 import { clientAddressHeader } from "./limits/guest-signups";
 import { clientAddressOf } from "./http/client-address";
+import { answerMalformedPath, hasWellFormedEncoding } from "./http/malformed-path";
 
 const shutdownGraceMs = 10_000;
 
@@ -22,7 +23,11 @@ async function main() {
   const handleNextRequest = nextApp.getRequestHandler();
 
   const httpServer = createServer((req, res) => {
-    const path = req.url?.split("?")[0];
+    const path = req.url?.split("?")[0] ?? "/";
+    if (!hasWellFormedEncoding(path)) {
+      answerMalformedPath(path, res);
+      return;
+    }
     if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
       void handleHealthRequest(req, res, platform.healthChecks);
       return;

@@ -9,6 +9,7 @@ import { formatCost, formatDateTime, formatDuration, type RunSummary } from "@/l
 import { useNotificationsStore } from "@/stores/notifications-store";
 import { createRunsStore, type RunFilter } from "@/stores/runs-store";
 import { openRunConversation } from "./open-run-conversation";
+import { WebhookOutcomeNote } from "./webhook-outcome";
 
 const filters: { value: RunFilter; label: string }[] = [
   { value: "all", label: "All" },
@@ -115,6 +116,7 @@ function RunItem({ agentId, run, onOpenConversation }: { agentId: string; run: R
         </p>
       ) : null}
       {run.error && run.status !== "complete" ? <p className="text-xs text-danger">{run.error.message}</p> : null}
+      {run.webhook ? <WebhookOutcomeNote delivery={run.webhook} /> : null}
       <dl className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-ink-muted">
         <div className="flex gap-1">
           <dt>Took</dt>

@@ -12,6 +12,7 @@ import { createSchedulesStore, type SchedulesStore } from "@/stores/schedules-st
 import type { StoreApi } from "zustand/vanilla";
 import { ScheduleDialog } from "./schedule-dialog";
 import { openRunConversation } from "@/components/runs/open-run-conversation";
+import { WebhookOutcomeNote } from "@/components/runs/webhook-outcome";
 
 /** The agent's schedules: when each runs next, turning them on and off, running one now. */
 export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { agentId: string; onOpenConversation(conversationId: string): void }) {
@@ -128,8 +129,11 @@ function ScheduleItem({
         {schedule.webhookUrl ? (
           <>
             <dt className="text-ink-muted">Webhook</dt>
-            <dd className="truncate text-ink" title={schedule.webhookUrl}>
-              {schedule.webhookUrl}
+            <dd className="min-w-0 text-ink">
+              <p className="truncate" title={schedule.webhookUrl}>
+                {schedule.webhookUrl}
+              </p>
+              {schedule.lastWebhook ? <WebhookOutcomeNote delivery={schedule.lastWebhook} /> : null}
             </dd>
           </>
         ) : null}

@@ -13,6 +13,7 @@ export interface NewSchedule {
   prompt: string;
   /** A custom cron expression; the friendly presets are left to unit tests. */
   cron: string;
+  webhookUrl?: string;
 }
 
 /** What a person does in the Schedules panel and its dialog. */
@@ -41,6 +42,7 @@ export class SchedulesPanel {
     await this.dialog().getByLabel("What the agent should do").fill(schedule.prompt);
     await this.dialog().getByLabel("How often").selectOption("custom");
     await this.dialog().getByLabel("Cron expression").fill(schedule.cron);
+    if (schedule.webhookUrl) await this.dialog().getByLabel("Webhook (optional)").fill(schedule.webhookUrl);
     await this.dialog().getByRole("button", { name: "Add schedule" }).click();
     await expect(this.dialog()).toBeHidden();
   }

@@ -52,6 +52,14 @@ export class DashboardPage {
     await expect(this.card(templateName)).toBeVisible();
   }
 
+  /** Makes an agent from the template and opens its chat, connected. */
+  async openNewFromTemplate(templateName: string): Promise<void> {
+    await this.createFromTemplate(templateName);
+    await this.card(templateName).getByRole("link").first().click();
+    await expect(this.page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
+    await expect(this.page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+  }
+
   async createBlank(values: Required<Pick<AgentChanges, "name">> & AgentChanges): Promise<void> {
     await this.page.getByRole("button", { name: "New agent" }).click();
     await this.dialog().getByRole("button", { name: "Blank agent" }).click();

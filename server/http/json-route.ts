@@ -46,12 +46,54 @@ export function jsonRoute<Args extends unknown[]>(handler: (...args: Args) => Pr
   };
 }
 
-/** Reads and validates a JSON body; malformed JSON and schema failures are both bad_request. */
+const jsonContentType = /^application\/json\s*(;|$)/i;
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+}
+
+function notJson(): AppError {
+  return new AppError("unsupported_media_type", "This address takes JSON: send the body with the header Content-Type: application/json.");
+}
+
+/**
+ * The body as strict UTF-8 text. Bytes are counted as they arrive, so a chunked body without a
+ * Content-Length is cut at the limit instead of being read whole first.
+ */
+async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const reader = request.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      void reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  try {
+    // fatal: invalid bytes are refused rather than stored as U+FFFD in someone's record.
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new AppError("bad_request", "The request body is not valid UTF-8 text: some bytes do not form characters. Send the text as UTF-8.");
+  }
+}
+
+/**
+ * Reads and validates a JSON body: a body that is not declared as JSON is unsupported_media_type,
+ * malformed JSON and schema failures are both bad_request. No body at all counts as {}.
+ */
 export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S, maxBytes = 1_000_000): Promise<z.output<S>> {
+  const contentType = request.headers.get("content-type");
+  if (contentType !== null && !jsonContentType.test(contentType.trim())) throw notJson();
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > maxBytes) throw new AppError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new AppError("payload_too_large", `The request body is larger than ${maxBytes} bytes.`);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await readBodyText(request, maxBytes);
+  if (text.length > 0 && contentType === null) throw notJson();
   let body: unknown;
   try {
     body = text.length === 0 ? {} : JSON.parse(text);

@@ -14,6 +14,8 @@ import type { DemoPrompt, Script, ScriptContext, ScriptStep, TextTemplate } from
 const SUM_1_TO_100 = /sum of (?:all )?(?:the )?(?:(?:numbers|integers) )?(?:from )?1\s*(?:to|through|-)\s*100\b/i;
 
 const EDIT_PATTERN = /replace\s+["'`“](.+?)["'`”]\s+with\s+["'`“](.*?)["'`”]\s+in\s+["'`]?([^\s"'`]+?)["'`]?\s*\.?$/i;
+// "embed the image at <url>": a reply with that Markdown image, to show how pages treat outside images.
+const EMBED_IMAGE_PATTERN = /\bembed (?:the |an )?image (?:at|from) ([^\s()<>]+?)[.,;!]?$/i;
 const READ_PATTERN = /^\s*(?:please\s+)?(?:read|show(?: me)?|cat|open|print)\s+(?:the\s+)?(?:file\s+)?["'`]?([^\s"'`]*(?:\.\w+|\/[^\s"'`]+))["'`]?/i;
 
 export const fence = (text: string): string => `\`\`\`\n${text === "" ? "(no output)" : text}\n\`\`\``;
@@ -235,6 +237,11 @@ export const BUILT_IN_SCRIPTS: readonly Script[] = [
         { text: reportOutcome(`Created \`${name}\` (${content.length} characters).`, "Writing the file failed:") },
       );
     },
+  },
+  {
+    id: "embed-image",
+    match: (prompt) => EMBED_IMAGE_PATTERN.test(prompt.trim()),
+    steps: steps({ text: (ctx) => `Here is the image you asked for:\n\n![the requested image](${EMBED_IMAGE_PATTERN.exec(ctx.prompt.trim())?.[1] ?? ""})` }),
   },
   {
     id: "read-file",

@@ -4,7 +4,7 @@ import { logger } from "../logger";
 import type { Scheduler } from "../schedules/scheduler";
 import type { PlatformStore } from "../store/store";
 import { notifyRunFinished } from "./run-notifications";
-import { deliverWebhook, runWebhookBody, type WebhookDeliveryOptions, type WebhookDeliveryResult } from "./webhook-delivery";
+import { deliverWebhook, runWebhookBody, webhookDeliveryRecord, type WebhookDeliveryOptions, type WebhookDeliveryResult } from "./webhook-delivery";
 
 export interface RunFinishedReactionsOptions {
   store: PlatformStore;
@@ -23,7 +23,7 @@ export interface RunFinishedReactions {
 /**
  * Everything that follows a stored, finished run: its schedule fire takes the outcome, the owner
  * gets a notification (scheduled runs, and chats nobody was watching), and the schedule's webhook
- * gets a signed POST in the background, never holding anything up.
+ * gets a signed POST in the background, never holding anything up; its outcome is kept on the run.
  */
 export function createRunFinishedReactions(options: RunFinishedReactionsOptions): RunFinishedReactions {
   const webhooks = new Set<Promise<WebhookDeliveryResult>>();
@@ -48,7 +48,13 @@ export function createRunFinishedReactions(options: RunFinishedReactionsOptions)
       logger.warn({ runId, scheduleId }, "schedule has a webhook but its agent has no webhook secret; not sent");
       return;
     }
-    const delivery = deliverWebhook(schedule.webhookUrl, secret, runWebhookBody(finished, scheduleId), options.webhook);
+    const delivery = deliverWebhook(schedule.webhookUrl, secret, runWebhookBody(finished, scheduleId), options.webhook).then(async (result) => {
+      // On the run, so the Runs panel and the schedule card say what became of it.
+      await options.store
+        .recordRunWebhook(runId, webhookDeliveryRecord(result, options.webhook?.now?.() ?? new Date()))
+        .catch((error: unknown) => logger.error({ err: error, runId }, "could not record the webhook's outcome on the run"));
+      return result;
+    });
     webhooks.add(delivery);
     void delivery.finally(() => webhooks.delete(delivery));
   };

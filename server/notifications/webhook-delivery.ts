@@ -3,6 +3,7 @@ import { lookup } from "node:dns/promises";
 import { webhookSignatureHeader, webhookTimestampHeader } from "../../lib/schedule-api";
 import { isPrivateAddress } from "../egress/egress-rules";
 import { setTimeout as delay } from "node:timers/promises";
+import type { RunWebhookDelivery } from "../../lib/records";
 import type { FinishedRun } from "../conversations/conversation-service";
 import { logger } from "../logger";
 
@@ -75,6 +76,20 @@ export interface WebhookDeliveryResult {
   status?: number;
   /** Why nothing was sent at all. */
   refused?: string;
+}
+
+/** The delivery as the owner reads it on the run and the schedule: what happened and what to change. */
+export function webhookDeliveryRecord(result: WebhookDeliveryResult, at: Date): RunWebhookDelivery {
+  const message = result.refused
+    ? `The webhook was not sent: ${result.refused}. Webhooks only go to public addresses that can be looked up; check the schedule's webhook URL.`
+    : result.delivered
+      ? `The webhook was delivered${result.attempts > 1 ? ` after ${result.attempts} tries` : ""}.`
+      : `The webhook could not be delivered after ${result.attempts} tries (${result.status !== undefined ? `the last answer was HTTP ${result.status}` : "no answer came"}). Check that its address is up and answers with a 2xx status.`;
+  return {
+    outcome: result.refused ? "refused" : result.delivered ? "delivered" : "failed",
+    message: message.length > 500 ? `${message.slice(0, 499)}…` : message,
+    at: at.toISOString(),
+  };
 }
 
 /**

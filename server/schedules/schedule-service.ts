@@ -35,7 +35,8 @@ export function createScheduleService({ store, scheduler }: { store: PlatformSto
           // A fire its server never finished shows how its run really ended.
           const lastFire = latest && scheduler ? await scheduler.reconcileFire(latest).catch(() => latest) : latest;
           const next = schedule.enabled ? nextRunAt(schedule, now) : null;
-          return { ...schedule, nextRunAt: next ? next.toISOString() : null, lastFire };
+          const lastRun = lastFire?.runId ? await store.getRun(lastFire.runId).catch(() => null) : null;
+          return { ...schedule, nextRunAt: next ? next.toISOString() : null, lastFire, lastWebhook: lastRun?.webhook ?? null };
         }),
       );
       return { schedules, webhookSecret: agent.webhookSecret ?? null };

@@ -31,6 +31,7 @@ import {
   applyConversationPatch,
   applyMessagePatch,
   applyRunPatch,
+  applyRunWebhook,
   applyScheduleFirePatch,
   applyUserPatch,
   buildAgent,
@@ -424,6 +425,10 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
 
     async updateRun(id, patch) {
       return patchRecord(kinds.run, id, (run) => applyRunPatch(run, patch, now()));
+    },
+
+    async recordRunWebhook(id, delivery) {
+      return patchRecord(kinds.run, id, (run) => applyRunWebhook(run, delivery));
     },
 
     async listRunsByConversation(conversationId, listOptions) {

@@ -24,6 +24,7 @@ import {
   recordIdSchema,
   runPatchSchema,
   runSchema,
+  runWebhookDeliverySchema,
   scheduleFireId,
   scheduleFirePatchSchema,
   scheduleFireSchema,
@@ -311,6 +312,11 @@ export function applyRunPatch(run: Run, patch: unknown, now: Date): Run {
     next.durationMs ??= Math.max(0, Date.parse(next.finishedAt) - Date.parse(run.startedAt));
   }
   return checked(runSchema, next);
+}
+
+/** The webhook's outcome replaces any earlier one: a run has one delivery, its last word counts. */
+export function applyRunWebhook(run: Run, delivery: unknown): Run {
+  return checked(runSchema, { ...run, webhook: parseInput(runWebhookDeliverySchema, delivery, "webhook delivery") });
 }
 
 // ── Schedule fires ───────────────────────────────────────────────────────────────────────────────

@@ -27,6 +27,7 @@ import {
   applyConversationPatch,
   applyMessagePatch,
   applyRunPatch,
+  applyRunWebhook,
   applyScheduleFirePatch,
   applyUserPatch,
   buildAgent,
@@ -209,6 +210,10 @@ export const sqliteMigrations = [
   ALTER TABLE runs ADD COLUMN instance_id TEXT;
   ALTER TABLE runs ADD COLUMN lease_expires_at TEXT;
   `,
+  // A scheduled run's webhook outcome (JSON), written after the run ended.
+  `
+  ALTER TABLE runs ADD COLUMN webhook TEXT;
+  `,
 ];
 
 type Row = Record<string, unknown>;
@@ -273,7 +278,7 @@ const agents = new Table<Agent>("agents", agentSchema, ["schedules"], {
 const agentVersions = new Table<AgentVersion>("agent_versions", agentVersionSchema, ["config"]);
 const conversations = new Table<Conversation>("conversations", conversationSchema);
 const messages = new Table<Message>("messages", messageSchema, ["content", "usage", "error"]);
-const runs = new Table<Run>("runs", runSchema, ["error"]);
+const runs = new Table<Run>("runs", runSchema, ["error", "webhook"]);
 const scheduleFires = new Table<ScheduleFire>("schedule_fires", scheduleFireSchema);
 const notifications = new Table<Notification>("notifications", notificationSchema);
 
@@ -533,6 +538,10 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
 
     async updateRun(id, patch) {
       return patchRecord(runs, "Run", id, (run) => applyRunPatch(run, patch, now()));
+    },
+
+    async recordRunWebhook(id, delivery) {
+      return patchRecord(runs, "Run", id, (run) => applyRunWebhook(run, delivery));
     },
 
     async listRunsByConversation(conversationId, listOptions) {

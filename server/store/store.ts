@@ -19,6 +19,7 @@ import type {
   Notification,
   Run,
   RunPatch,
+  RunWebhookDelivery,
   ScheduleFire,
   ScheduleFirePatch,
   User,
@@ -114,6 +115,8 @@ export interface PlatformStore {
    * finishedAt and durationMs unless given.
    */
   updateRun(id: string, patch: RunPatch): Promise<Run>;
+  /** What became of the run's webhook; also after the run ended (the delivery follows it). */
+  recordRunWebhook(id: string, delivery: RunWebhookDelivery): Promise<Run>;
   /** By startedAt, newest first. */
   listRunsByConversation(conversationId: string, options?: ListOptions): Promise<Run[]>;
   listRunsByAgent(agentId: string, options?: ListOptions): Promise<Run[]>;

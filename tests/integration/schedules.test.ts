@@ -188,6 +188,11 @@ describe("scheduled runs", () => {
       costUsd: expect.any(Number),
       durationMs: expect.any(Number),
     });
+    // The run keeps what became of it, for the Runs panel and the schedule card.
+    const outcome = await until("the webhook's outcome on the run", async () => (await store.getRun(run.id)).webhook, 10_000);
+    expect(outcome).toMatchObject({ outcome: "delivered", message: "The webhook was delivered." });
+    const afterwards = (await (await listSchedulesRoute(request(`/agents/${agent.id}/schedules`), { params: Promise.resolve({ id: agent.id }) })).json()) as SchedulesResponse;
+    expect(afterwards.schedules[0]?.lastWebhook).toEqual(outcome);
   }, 240_000);
 
   it("after downtime, catch_up_once runs the latest missed slot once and skip records it as skipped (test clock)", async () => {

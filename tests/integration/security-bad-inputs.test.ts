@@ -11,6 +11,7 @@ import { GET as listMessagesRoute, POST as sendMessageRoute } from "@/app/api/co
 import { GET as getConversationRoute } from "@/app/api/conversations/[id]/route";
 import type { FileEntry, FileTreeResponse } from "@/lib/file-api";
 import type { Agent, Message } from "@/lib/records";
+import { documentedBadInputs } from "../support/documented-bad-inputs";
 import { startSecurityPlatform, type SecurityPlatform } from "./support/security-platform";
 
 /*
@@ -163,9 +164,10 @@ afterAll(async () => {
 });
 
 describe("bad inputs", () => {
-  it("has at least 20 cases across REST, socket and files", () => {
+  it("has at least 20 cases across REST, socket and files, as many as docs/security.md counts", () => {
     expect(badInputs.length).toBeGreaterThanOrEqual(20);
     expect(new Set(badInputs.map((input) => input.surface))).toEqual(new Set(["REST", "socket", "files"]));
+    expect(documentedBadInputs("security-bad-inputs.test.ts")).toBe(badInputs.length);
   });
 
   it.each(badInputs.map((input) => [`${input.surface}: ${input.name}`, input] as const))("%s → a clear error", async (_label, input) => {

@@ -552,6 +552,21 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await store.updateRun(run.id, { status: "complete" });
         await rejectsWith(store.updateRun(run.id, { leaseExpiresAt: renewed }), "conflict");
       });
+
+      it("records what became of a finished run's webhook, keeps it on every read, and refuses a malformed one", async () => {
+        const { user, agent, conversation } = await conversationWithAgent();
+        const run = await store.createRun({ conversationId: conversation.id, agentId: agent.id, ownerId: user.id, trigger: "schedule", scheduleId: "sch_morning" });
+        const finished = await store.updateRun(run.id, { status: "complete" });
+        expect(finished.webhook).toBeUndefined();
+        const refused = { outcome: "refused" as const, message: "The webhook was not sent: 127.0.0.1 is a private or local address.", at: clock.now().toISOString() };
+        expect(await store.recordRunWebhook(run.id, refused)).toEqual({ ...finished, webhook: refused });
+        expect(await store.getRun(run.id)).toEqual({ ...finished, webhook: refused });
+        expect((await store.listRunsByAgent(agent.id)).find((listed) => listed.id === run.id)?.webhook).toEqual(refused);
+        await rejectsWith(store.recordRunWebhook(run.id, { outcome: "lost", message: "?", at: refused.at } as never), "bad_request");
+        await rejectsWith(store.recordRunWebhook(run.id, { ...refused, message: "" }), "bad_request");
+        await rejectsWith(store.recordRunWebhook("missing", refused), "not_found");
+        expect((await store.getRun(run.id)).webhook).toEqual(refused);
+      });
     });
 
     describe("schedules", () => {

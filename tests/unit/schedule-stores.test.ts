@@ -18,6 +18,7 @@ const morning: ScheduleWithStatus = {
   missedRunPolicy: "skip",
   nextRunAt: "2026-11-26T08:00:00.000Z",
   lastFire: null,
+  lastWebhook: null,
 };
 
 /** A stand-in server holding one agent's schedules and version, refusing stale edits like the real one. */
@@ -30,7 +31,7 @@ function fakeSchedulesServer() {
       if (expectedVersion !== server.version) throw new ApiError({ code: "conflict", message: "This agent was changed since you loaded it." }, 409);
       server.saves.push(schedules);
       server.version++;
-      server.schedules = schedules.map((schedule, index) => ({ ...schedule, id: schedule.id ?? `sched-new-${index}`, nextRunAt: null, lastFire: null }));
+      server.schedules = schedules.map((schedule, index) => ({ ...schedule, id: schedule.id ?? `sched-new-${index}`, nextRunAt: null, lastFire: null, lastWebhook: null }));
       return agentAt(server.version);
     },
     runNow: async () => ({ runId: "run-1", conversationId: "conv-1" }),
