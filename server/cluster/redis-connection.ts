@@ -52,7 +52,12 @@ export function redisCheck(redis: Redis, url: string): HealthCheck {
   return async () => {
     if (redis.status !== "ready") throw new Error(`Redis at ${redactedRedisUrl(url)} is ${redis.status}: replicas cannot share rooms, run events and limits`);
     const started = performance.now();
-    await redis.ping();
+    try {
+      await redis.ping();
+    } catch (error) {
+      // Redis can go between the status read and the ping; the operator gets the same sentence either way.
+      throw new Error(`Redis at ${redactedRedisUrl(url)} is not answering (${error instanceof Error ? error.message : String(error)}): replicas cannot share rooms, run events and limits`, { cause: error });
+    }
     return { detail: `${redactedRedisUrl(url)} answered in ${Math.round(performance.now() - started)} ms` };
   };
 }
