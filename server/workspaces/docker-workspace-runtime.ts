@@ -55,7 +55,7 @@ export interface DockerWorkspaceOptions {
   /** Containers made ahead of demand for new users (WORKSPACE_WARM_POOL); refilled once startWarmPool is called. */
   warmPool?: WarmPoolSettings;
   /** Each volume a loop-mounted disk of this size (WORKSPACE_DISK_MB); unset: plain volumes, no limit. */
-  disk?: { sizeMb: number; directory: string };
+  disk?: { sizeMb: number; directory: string; loopControl?: string };
 }
 
 export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity, instanceId?: string): DockerWorkspaceOptions {

@@ -70,6 +70,8 @@ export interface LoopDiskSettings {
   /** Where the images are kept: DATA_DIR/workspace-disks. */
   directory: string;
   retry: RetryPolicy;
+  /** The kernel's loop control device; another path lets a test see a host without loop devices. */
+  loopControl?: string;
 }
 
 export function workspaceDiskDirectory(dataDir: string): string {
@@ -140,7 +142,7 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
   private available(): Promise<boolean> {
     this.probed ??= (async () => {
       try {
-        await access("/dev/loop-control", fsConstants.R_OK | fsConstants.W_OK);
+        await access(this.settings.loopControl ?? "/dev/loop-control", fsConstants.R_OK | fsConstants.W_OK);
         // Asks the kernel for a free device: fails without CAP_SYS_ADMIN even as root in a container.
         await run("losetup", ["-f"]);
         await run("mkfs.ext4", ["-V"]);
