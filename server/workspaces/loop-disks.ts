@@ -103,7 +103,16 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
       // is (no limit) rather than copied; docs/operations.md says how to move one onto a disk.
       return;
     }
-    const device = await this.attach(image, { create: !existing });
+    const imageExists = await exists(image);
+    if (existing?.Options?.device && !imageExists) {
+      // Its device still holds this volume's image from another DATA_DIR (a second server setup on
+      // this engine): that disk is the person's, leave it be.
+      if ((await backingFile(existing.Options.device)).endsWith(`/${name}.img`)) return;
+      // DATA_DIR lost its disks (wiped): what was on it is gone. An empty disk lets the person work
+      // again rather than never start.
+      logger.error({ volume: name, image }, "a workspace disk's image is missing: the volume gets an empty disk");
+    }
+    const device = await this.attach(image, { create: !imageExists });
     if (existing?.Options?.device === device) return;
     if (existing) await this.repoint(name, existing.Labels ?? labels);
     await withDockerRetry(
@@ -207,6 +216,14 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
     const { stdout } = await run("flock", ["-x", `${image}.lock`, ...command], { timeout: 120_000 });
     return stdout;
   }
+}
+
+/** The file a loop device holds ("" when the device is free or gone). */
+async function backingFile(device: string): Promise<string> {
+  return run("losetup", ["-n", "-O", "BACK-FILE", device]).then(
+    ({ stdout }) => stdout.trim(),
+    () => "",
+  );
 }
 
 async function exists(file: string): Promise<boolean> {

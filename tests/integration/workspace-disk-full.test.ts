@@ -127,14 +127,14 @@ describe("a full workspace disk, as the person sees it", () => {
     const request = { userId: alice, agentId, conversationId: `${prefix}-chat`, claudeSessionId: randomUUID() };
     const events: AgentEvent[] = [];
     const outcome = await runner.runAgentTurn({ ...request, prompt: "fill the disk" }, (event) => events.push(event));
-    expect(events.find((event) => event.type === "tool_result")).toMatchObject({ output: expect.stringMatching(/No space left on device/) });
+    expect(events.find((event) => event.type === "tool_result"), JSON.stringify(events)).toMatchObject({ output: expect.stringMatching(/No space left on device/) });
     expect(events).toContainEqual({ type: "error", code: "workspace_full", message: FULL_SENTENCE });
     expect(["completed", "failed"]).toContain(outcome.status);
 
     await inWorkspace("rm -f /workspace/fill.bin");
     const again: AgentEvent[] = [];
     const next = await runner.runAgentTurn({ ...request, prompt: "compute the sum of 1 to 100 in Python" }, (event) => again.push(event));
-    expect(next.status).toBe("completed");
+    expect(next.status, JSON.stringify(again)).toBe("completed");
     expect(again.find((event) => event.type === "tool_result")).toMatchObject({ output: "5050" });
   });
 });

@@ -123,6 +123,18 @@ describe("a workspace's disk quota (WORKSPACE_DISK_MB, loop-mounted ext4)", () =
     expect((await docker.getVolume(volume).inspect()).Options).toMatchObject({ device: reattached });
   });
 
+  it("starts again on an empty disk when DATA_DIR lost the image, rather than never starting", async () => {
+    const frank = userId("wiped");
+    const volume = workspaceVolumeName(frank);
+    await runtime.ensureWorkspace(frank);
+    await runtime.stopWorkspace(frank);
+    for (const device of loopsOf(imageOf(volume))) execFileSync("losetup", ["-d", device]);
+    rmSync(imageOf(volume));
+    const handle = await runtime.ensureWorkspace(frank);
+    expect((await shell(runtime, handle, "echo fresh > /workspace/a && cat /workspace/a")).stdout).toBe("fresh\n");
+    expect(loopsOf(imageOf(volume))).toHaveLength(1);
+  });
+
   it("removes the image and its loop device with the account, and a guest's files still move to their account", async () => {
     const guest = userId("guest");
     const account = userId("account");
