@@ -7,7 +7,7 @@ import type Docker from "dockerode";
 
 import { logger } from "../logger";
 import { dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
-import { removeVolume } from "./workspace-storage";
+import { inspectOrUndefined, removeVolume } from "./workspace-storage";
 import { WORKSPACE_GID, WORKSPACE_UID } from "./workspace-names";
 
 const run = promisify(execFile);
@@ -203,13 +203,8 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
     logger.info({ volume: name, labels, containers: users.length }, "workspace volume re-pointed at its disk's new loop device");
   }
 
-  private async inspect(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
-    try {
-      return await withDockerRetry("inspect the workspace volume", () => this.docker.getVolume(name).inspect(), this.settings.retry);
-    } catch (error) {
-      if (dockerStatusCode(error) === 404) return undefined;
-      throw error;
-    }
+  private inspect(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+    return inspectOrUndefined("inspect the workspace volume", () => this.docker.getVolume(name).inspect(), this.settings.retry);
   }
 
   private async locked(image: string, command: string[]): Promise<string> {
