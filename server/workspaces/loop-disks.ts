@@ -176,9 +176,14 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
   /** The loop device holding the image, attaching it (and making the image, when `create`) if needed. */
   private async attach(image: string, { create }: { create: boolean }): Promise<string> {
     // Sparse: the host's disk fills only as the person writes. root_owner: the workspace user owns
-    // the top folder. lost+found is removed: nobody in a workspace can use it (e2fsck recreates it).
+    // the top folder. ext4's own metadata (journal, inode tables: 3-15 %) is added on top with
+    // resize2fs, so the person can store WORKSPACE_DISK_MB, as the Files panel says. lost+found is
+    // removed: nobody in a workspace can use it (e2fsck recreates it when needed).
     const make = create
-      ? `[ -e "$1" ] || { umask 077 && truncate -s ${this.settings.sizeMb}M "$1.new" && mkfs.ext4 -q -m 0 -E root_owner=${WORKSPACE_UID}:${WORKSPACE_GID} "$1.new" && { debugfs -w -R "rmdir lost+found" "$1.new" >/dev/null 2>&1 || true; } && mv "$1.new" "$1"; } && `
+      ? `[ -e "$1" ] || { umask 077 && truncate -s ${this.settings.sizeMb}M "$1.new" && mkfs.ext4 -q -m 0 -E root_owner=${WORKSPACE_UID}:${WORKSPACE_GID} "$1.new" && ` +
+        `extra=$(dumpe2fs -h "$1.new" 2>/dev/null | awk -F: '/^Overhead clusters/{o=$2} /^Block size/{b=$2} END{print int(o*b/1048576)+1}') && ` +
+        `truncate -s +"$extra"M "$1.new" && resize2fs -f "$1.new" >/dev/null 2>&1 && ` +
+        `{ debugfs -w -R "rmdir lost+found" "$1.new" >/dev/null 2>&1 || true; } && mv "$1.new" "$1"; } && `
       : "";
     const script = `${make}d=$(losetup -n -O NAME -j "$1" | head -n 1); [ -n "$d" ] || d=$(losetup -f --show "$1"); echo "$d"`;
     const device = (await this.locked(image, ["sh", "-c", script, "sh", image])).trim();

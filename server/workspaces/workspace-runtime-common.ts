@@ -85,26 +85,26 @@ export async function assertAgentFolderMade(
 }
 
 /**
- * How much of the workspace's disk is used: `df` of the volume when it has a limit (its own
- * filesystem: a loop-mounted image or a PersistentVolumeClaim), else `du` of the files (df would
- * tell the host's disk). Measured inside the workspace, so both runtimes answer the same way.
+ * How much of the workspace's disk is used, and of how much: with a limit, `df` of the volume (its
+ * own filesystem: a loop-mounted image or a PersistentVolumeClaim) against the limit; without,
+ * `du` of the files (df would tell the host's disk). Measured inside the workspace, so both
+ * runtimes answer the same way.
  */
 export async function measureWorkspaceDisk(
   runtime: Pick<WorkspaceRuntime, "exec">,
   workspace: WorkspaceHandle,
   totalBytes: number | null,
 ): Promise<WorkspaceDiskUsage> {
-  const command = totalBytes === null ? ["du", "-sxb", WORKSPACE_ROOT] : ["df", "-B1", "--output=used,size", WORKSPACE_ROOT];
+  const command = totalBytes === null ? ["du", "-sxb", WORKSPACE_ROOT] : ["df", "-B1", "--output=used", WORKSPACE_ROOT];
   const result = await runtime.exec(workspace, command, { timeoutMs: 10_000 });
-  // df prints a header line ("Used 1B-blocks"); the figures are on the last line either way.
-  const lastLine = result.stdout.trim().split("\n").at(-1) ?? "";
-  const numbers = lastLine.match(/^\s*(\d+)(?:\s+(\d+))?/)?.slice(1).filter(Boolean).map(Number) ?? [];
-  // du exits 1 on an unreadable folder yet prints the total of the rest; a timeout prints nothing.
-  if (numbers.length === 0) {
+  // df prints a header line ("Used"); the figure is on the last line either way. du exits 1 on an
+  // unreadable folder yet prints the total of the rest; a timeout prints nothing.
+  const figure = /^\s*(\d+)/.exec(result.stdout.trim().split("\n").at(-1) ?? "")?.[1];
+  if (figure === undefined) {
     throw new AppError("workspace_unavailable", `Could not measure the workspace's disk: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
   }
-  if (totalBytes === null) return { usedBytes: numbers[0]!, totalBytes: null };
-  return { usedBytes: numbers[0]!, totalBytes: numbers[1] ?? totalBytes };
+  const usedBytes = Number(figure);
+  return { usedBytes: totalBytes === null ? usedBytes : Math.min(usedBytes, totalBytes), totalBytes };
 }
 
 /** A workspace that has just (re)started is ready once an exec of `true` answers. */
