@@ -32,7 +32,7 @@ const docker = new Docker();
 const prefix = `itest-full-${randomBytes(3).toString("hex")}`;
 const alice = `${prefix}-alice`;
 const directory = mkdtempSync(path.join(tmpdir(), "workspace-full-"));
-const runtime = new DockerWorkspaceRuntime(docker, { image, memoryMb: 512, pidsLimit: 256, disk: { sizeMb: 64, directory: path.join(directory, "disks") } });
+const runtime = new DockerWorkspaceRuntime(docker, { image, memoryMb: 1024, pidsLimit: 256, disk: { sizeMb: 64, directory: path.join(directory, "disks") } });
 const FULL_SENTENCE = "Your workspace is full (64 MB of 64 MB). Delete files in the Files panel to make room.";
 
 const fillScript: Script = {

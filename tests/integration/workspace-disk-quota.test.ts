@@ -186,7 +186,7 @@ describe("a workspace's disk quota (WORKSPACE_DISK_MB, loop-mounted ext4)", () =
     );
     expect(plot.stdout, plot.stderr).toContain("saved");
     const scratch = await shell(runtime, handle, "mkdir -p ~/.cache ~/.config ~/.local && touch ~/.cache/x ~/.config/y ~/.local/z /tmp/z && echo ok");
-    expect(scratch.stdout, scratch.stderr).toBe("ok\n");
+    expect(scratch.stdout, JSON.stringify(scratch)).toBe("ok\n");
   });
 
   it("has no quota, and says no limit, where loop devices cannot be attached", async () => {
