@@ -154,14 +154,15 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
         await access(this.settings.loopControl ?? "/dev/loop-control", fsConstants.R_OK | fsConstants.W_OK);
         // Asks the kernel for a free device: fails without CAP_SYS_ADMIN even as root in a container.
         await run("losetup", ["-f"]);
-        await run("mkfs.ext4", ["-V"]);
+        await run("sh", ["-c", 'for c in losetup flock truncate mkfs.ext4 dumpe2fs resize2fs; do command -v "$c" >/dev/null || { echo "$c is not installed" >&2; exit 1; }; done']);
         await mkdir(this.settings.directory, { recursive: true, mode: 0o700 });
         return true;
       } catch (error) {
-        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        const stderr = (error as { stderr?: string }).stderr?.trim();
+        const reason = stderr || (error instanceof Error ? error.message.split("\n")[0] : String(error));
         logger.warn(
           { WORKSPACE_DISK_MB: this.settings.sizeMb, reason },
-          "WORKSPACE_DISK_MB is not enforced: this host cannot attach loop devices (no /dev/loop-control, losetup or CAP_SYS_ADMIN), so workspaces have no disk limit",
+          "WORKSPACE_DISK_MB is not enforced: this host cannot attach loop devices (no /dev/loop-control, CAP_SYS_ADMIN, util-linux or e2fsprogs), so workspaces have no disk limit",
         );
         return false;
       }
