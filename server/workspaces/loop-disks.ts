@@ -29,6 +29,8 @@ const run = promisify(execFile);
  * never attach one image twice (two loop devices on one ext4 image would corrupt it).
  */
 
+export type DiskState = "usable" | "elsewhere" | "orphaned";
+
 export interface WorkspaceVolumes {
   /** The quota in bytes, or null when volumes are plain (no limit). Known after the first probe. */
   limitBytes(): Promise<number | null>;
@@ -36,6 +38,12 @@ export interface WorkspaceVolumes {
   ensure(name: string, labels: Record<string, string>): Promise<void>;
   /** Removes the volume, then its loop device and image. */
   remove(name: string): Promise<void>;
+  /**
+   * Whether this server can hand the volume out: "usable"; "elsewhere" when its disk is another
+   * DATA_DIR's (a second setup on this engine); "orphaned" when its image was deleted (a test's
+   * DATA_DIR removed with its server): nobody's, and gone once detached.
+   */
+  diskState(name: string): Promise<DiskState>;
   /** At server start: attach every image again and re-point volumes whose device went away. */
   reattachAll(): Promise<void>;
 }
@@ -58,6 +66,10 @@ export class PlainWorkspaceVolumes implements WorkspaceVolumes {
 
   remove(name: string): Promise<void> {
     return removeVolume(this.docker, name, this.retry);
+  }
+
+  diskState(): Promise<DiskState> {
+    return Promise.resolve("usable");
   }
 
   reattachAll(): Promise<void> {
@@ -107,7 +119,7 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
     if (existing?.Options?.device && !imageExists) {
       // Its device still holds this volume's image from another DATA_DIR (a second server setup on
       // this engine): that disk is the person's, leave it be.
-      if ((await backingFile(existing.Options.device)).endsWith(`/${name}.img`)) return;
+      if (isImageOf(await backingFile(existing.Options.device), name)) return;
       // DATA_DIR lost its disks (wiped): what was on it is gone. An empty disk lets the person work
       // again rather than never start.
       logger.error({ volume: name, image }, "a workspace disk's image is missing: the volume gets an empty disk");
@@ -123,11 +135,23 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
   }
 
   async remove(name: string): Promise<void> {
+    const device = (await this.inspect(name))?.Options?.device;
     await this.plain.remove(name);
     if (!(await this.available())) return;
     const image = this.imagePath(name);
     await this.locked(image, ["sh", "-c", 'for d in $(losetup -n -O NAME -j "$1"); do losetup -d "$d"; done; rm -f "$1"', "sh", image]);
     await rm(`${image}.lock`, { force: true });
+    // A disk made under another DATA_DIR (deleted since, or a second setup on this engine): its
+    // device still holds this volume's image; with the volume gone nothing can use it.
+    if (device && isImageOf(await backingFile(device), name)) await run("losetup", ["-d", device]).catch(() => undefined);
+  }
+
+  async diskState(name: string): Promise<DiskState> {
+    const device = (await this.inspect(name))?.Options?.device;
+    if (!device || !(await this.available())) return "usable";
+    const backing = await backingFile(device);
+    if (backing === this.imagePath(name)) return "usable";
+    return backing.endsWith(" (deleted)") ? "orphaned" : "elsewhere";
   }
 
   async reattachAll(): Promise<void> {
@@ -217,6 +241,11 @@ export class LoopDiskVolumes implements WorkspaceVolumes {
     const { stdout } = await run("flock", ["-x", `${image}.lock`, ...command], { timeout: 120_000 });
     return stdout;
   }
+}
+
+/** Whether a loop device's backing file (as losetup prints it, " (deleted)" when unlinked) is this volume's image. */
+function isImageOf(backing: string, volume: string): boolean {
+  return backing.replace(/ \(deleted\)$/, "").endsWith(`/${volume}.img`);
 }
 
 /** The file a loop device holds ("" when the device is free or gone). */

@@ -162,7 +162,10 @@ export class WarmPool {
       const name = (container.Names[0] ?? "").replace(/^\//, "");
       // A claimed slot (renamed to a user's name) is that user's now.
       if (!slot || (name !== slot && name !== `${slot}${WARMING_SUFFIX}`)) continue;
-      if (name === slot && container.State === "running" && container.ImageID === image.Id) {
+      // A slot on another DATA_DIR's disk is that setup's to hand out; one whose image was deleted is nobody's.
+      const disk = name === slot ? await this.deps.volumes.diskState(poolSlotNames(this.settings.prefix, slot).volume) : "usable";
+      if (disk === "elsewhere") continue;
+      if (name === slot && container.State === "running" && container.ImageID === image.Id && disk === "usable") {
         ready.push(slot);
       } else if (name === slot || Date.now() - container.Created * 1_000 > ABANDONED_WARMING_MS) {
         // From another image, stopped (engine restart), or abandoned mid-way: unused, so nothing of anyone's is lost.

@@ -174,6 +174,27 @@ describe("a workspace's disk quota (WORKSPACE_DISK_MB, loop-mounted ext4)", () =
     expect(existsSync(imageOf(storage.volume))).toBe(false);
   });
 
+  it("removes a pool slot whose disk was deleted with its server's DATA_DIR, and hands out only its own", async () => {
+    const orphanPool = `${pool}-orphan`;
+    const leftBehind = serverOf({ warmPool: { size: 1, prefix: orphanPool }, disk: { sizeMb: DISK_MB, directory: path.join(directory, "gone") } });
+    await leftBehind.refillWarmPool();
+    const [slot] = await docker.listContainers({ filters: JSON.stringify({ label: [`platform.pool=${orphanPool}`] }) });
+    const slotVolume = `${slot!.Labels["platform.pool.slot"]}-data`;
+    const orphanedImage = path.join(directory, "gone", `${slotVolume}.img`);
+    rmSync(path.join(directory, "gone"), { recursive: true });
+    expect(execFileSync("losetup", ["-a"], { encoding: "utf8" })).toContain(`${orphanedImage} (deleted)`);
+
+    const next = serverOf({ warmPool: { size: 1, prefix: orphanPool } });
+    try {
+      await next.refillWarmPool();
+      await expect(docker.getContainer(slot!.Id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect(execFileSync("losetup", ["-a"], { encoding: "utf8" })).not.toContain(orphanedImage);
+      expect(next.warmPoolReady).toBe(1);
+    } finally {
+      await removeTestWarmPool(docker, orphanPool);
+    }
+  });
+
   it("runs Python with a read-only root: matplotlib writes a plot, nothing lands outside the volume, /tmp and HOME", async () => {
     const handle = await runtime.ensureWorkspace(userId("readonly"));
     const info = await docker.getContainer(handle.id).inspect();
