@@ -174,6 +174,8 @@ export function timedRuntime(inner: WorkspaceRuntime, timeline: Timeline, docker
     removeWorkspace: (userId) => inner.removeWorkspace(userId),
     deleteUserWorkspace: (userId) => inner.deleteUserWorkspace(userId),
     listWorkspaces: () => inner.listWorkspaces(),
+    diskLimitBytes: () => inner.diskLimitBytes(),
+    diskUsage: (workspace) => inner.diskUsage(workspace),
   };
 }
 

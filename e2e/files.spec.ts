@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
@@ -79,6 +80,10 @@ test.describe("the files panel", () => {
     const files = new FilesPanel(page);
     await files.open();
     await expect(files.panel().getByText("No files yet")).toBeVisible();
+    // The workspace disk (WORKSPACE_DISK_MB, 2048 by default): a loop-mounted disk where the server
+    // can attach one (root with /dev/loop-control), otherwise no limit.
+    const canAttachLoops = process.getuid?.() === 0 && existsSync("/dev/loop-control");
+    await expect(files.panel().getByTestId("workspace-disk")).toContainText(canAttachLoops ? /Workspace disk: .+ of 2\.0 GB used/ : /used, no limit/);
 
     await files.upload([
       { name: "sales.csv", mimeType: "text/csv", buffer: csv },

@@ -19,6 +19,8 @@ export const errorCodes = {
   internal: 500,
   workspace_unavailable: 503,
   workspace_lost: 503,
+  /** The person's workspace disk (WORKSPACE_DISK_MB) is full; the sentence says how big and what to delete. */
+  workspace_full: 507,
   model_unavailable: 502,
   shutting_down: 503,
   /** The store (Firestore) did not answer in time or is unreachable; nothing was changed. */

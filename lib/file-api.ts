@@ -1,6 +1,7 @@
 import { ApiError, apiFetch } from "./api-client";
 import { fileContentUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
 import type { ErrorPayload } from "./errors";
+import type { WorkspaceDiskUsage } from "./workspace-disk";
 
 /**
  * The files of an agent's folder over REST, declared once: the route handlers answer with these
@@ -44,6 +45,8 @@ export interface FileTreeResponse {
   /** True when the listing stopped at its cap; some deeper entries are missing. */
   truncated: boolean;
   limits: FileLimits;
+  /** The whole workspace's disk (all the person's agents share it); absent when it could not be measured. */
+  disk?: WorkspaceDiskUsage;
 }
 
 export interface UploadResponse {

@@ -12,7 +12,7 @@ import { createStore } from "./store/create-store";
 import type { PlatformStore } from "./store/store";
 import type { WorkspaceRuntime } from "./workspaces/workspace-runtime";
 import { resolveStoreConfig } from "./store/store-config";
-import { createWorkspaceRuntime, startWarmPool, workspaceRuntimeHealthChecks } from "./workspaces/create-workspace-runtime";
+import { attachWorkspaceDisks, createWorkspaceRuntime, startWarmPool, workspaceRuntimeHealthChecks } from "./workspaces/create-workspace-runtime";
 import { startIdleSweeper } from "./workspaces/workspace-idle-sweeper";
 import { scheduledRunDueSoon } from "./workspaces/scheduled-runs-due";
 import { platformMetrics } from "./metrics/platform-metrics";
@@ -136,6 +136,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
     claim: cluster.claimRecovery,
     onRecovered: (run) => endCutOffProcesses(runtime, run),
   });
+  await attachWorkspaceDisks(runtime).catch((error: unknown) => logger.error({ err: error }, "could not attach the workspace disks"));
   // Before any message is taken: the previous server's containers become ours, its orphaned CLIs end.
   await adoptWorkspaces(runtime, cluster.activity.view, recovered.ownerIds).catch((error: unknown) =>
     logger.warn({ err: error }, "could not adopt the existing workspaces (is the Docker engine up?)"),

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { asErrorPayload } from "../lib/api-client";
 import type { ErrorPayload } from "../lib/errors";
+import type { WorkspaceDiskUsage } from "../lib/workspace-disk";
 import {
   deleteAgentFile,
   fetchFileTree,
@@ -41,6 +42,8 @@ export interface FilesState {
   entryCount: number;
   truncated: boolean;
   limits: FileLimits | null;
+  /** The workspace disk, shared by all the person's agents; null until listed or when it could not be measured. */
+  disk: WorkspaceDiskUsage | null;
   /** "loading" only before the first answer; a refresh keeps showing the last tree. */
   status: "idle" | "loading" | "ready" | "error";
   refreshing: boolean;
@@ -78,6 +81,7 @@ export const initialFilesState: FilesState = {
   entryCount: 0,
   truncated: false,
   limits: null,
+  disk: null,
   status: "idle",
   refreshing: false,
   error: null,
@@ -134,6 +138,7 @@ export function createFilesStore(api: FilesApi = browserFilesApi): FilesStore {
           entryCount: tree.entryCount,
           truncated: tree.truncated,
           limits: tree.limits,
+          disk: tree.disk ?? null,
           status: "ready",
           refreshing: false,
           // A file that vanished (the agent deleted it) is no longer selected.

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
 import { errorMessageFor } from "@/lib/error-messages";
 import { fileArchiveUrl, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry } from "@/lib/file-api";
+import { describeDiskUsage, workspaceFullMessage, type WorkspaceDiskUsage } from "@/lib/workspace-disk";
 import { createFilesStore, findEntry, uploadFolderFor, type FilesStore } from "@/stores/files-store";
 import { FilePreview } from "./file-preview";
 import { FileTree } from "./file-tree";
@@ -95,6 +96,32 @@ function SelectedEntry({ agentId, entry, store }: { agentId: string; entry: File
       ) : null}
       {isFolder ? null : <FilePreview agentId={agentId} file={entry} />}
     </section>
+  );
+}
+
+/** Used / total of the workspace disk; near the limit it says what to do before writes fail. */
+function DiskGauge({ disk }: { disk: WorkspaceDiskUsage }) {
+  const share = disk.totalBytes ? Math.min(1, disk.usedBytes / disk.totalBytes) : 0;
+  const nearlyFull = disk.totalBytes !== null && share >= 0.9;
+  return (
+    <div data-testid="workspace-disk" className="space-y-1 text-xs text-ink-muted">
+      <p>
+        Workspace disk: <span className="font-medium text-ink">{describeDiskUsage(disk)}</span> (shared by all your agents)
+      </p>
+      {disk.totalBytes !== null ? (
+        <div
+          role="meter"
+          aria-label="Workspace disk used"
+          aria-valuemin={0}
+          aria-valuemax={disk.totalBytes}
+          aria-valuenow={disk.usedBytes}
+          className="h-1.5 overflow-hidden rounded-full bg-surface-muted"
+        >
+          <div className={`h-full ${nearlyFull ? "bg-danger" : "bg-accent"}`} style={{ width: `${Math.round(share * 100)}%` }} />
+        </div>
+      ) : null}
+      {nearlyFull ? <p className="text-danger">{share >= 0.999 ? workspaceFullMessage(disk.totalBytes) : "Your workspace is almost full. Delete files you no longer need."}</p> : null}
+    </div>
   );
 }
 
@@ -198,6 +225,8 @@ export function AgentFilesPanel({ agentId, refreshToken, className }: AgentFiles
         Uploads go to <span className="font-medium text-ink">{targetFolder === "" ? "the agent's folder" : `${targetFolder}/`}</span>
         {state.limits ? ` · up to ${formatFileSize(state.limits.maxUploadBytes)} each` : ""}. You can also drop files here.
       </p>
+
+      {state.disk ? <DiskGauge disk={state.disk} /> : null}
 
       <UploadList uploads={state.uploads} onCancel={store.getState().cancelUpload} onDismiss={store.getState().dismissUpload} />
 

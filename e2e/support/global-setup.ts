@@ -4,6 +4,7 @@ import type { FullConfig } from "@playwright/test";
 import Database from "better-sqlite3";
 import Docker from "dockerode";
 import { DockerWorkspaceRuntime } from "../../server/workspaces/docker-workspace-runtime";
+import { workspaceDiskDirectory } from "../../server/workspaces/loop-disks";
 import { clusterSettings } from "./cluster-settings";
 import { startLocalOidcProvider } from "./oidc-provider";
 import { testOidcClient, testOidcPort } from "./oidc-settings";
@@ -45,7 +46,11 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
   });
   return async () => {
     await provider.close();
-    const runtime = new DockerWorkspaceRuntime(docker, { image: process.env.WORKSPACE_IMAGE ?? "agent-platform/workspace:latest" });
+    const image = process.env.WORKSPACE_IMAGE ?? "agent-platform/workspace:latest";
+    // One runtime per journey server's DATA_DIR: each removes the disks (loop device and image) kept there.
+    const runtimes = journeyStores.map(
+      (store) => new DockerWorkspaceRuntime(docker, { image, disk: { sizeMb: 1, directory: workspaceDiskDirectory(path.dirname(store)) } }),
+    );
     const users = (() => {
       try {
         return journeyUsers();
@@ -54,6 +59,6 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
         return [];
       }
     })();
-    await Promise.all(users.map((user) => runtime.deleteUserWorkspace(user).catch(() => undefined)));
+    for (const runtime of runtimes) await Promise.all(users.map((user) => runtime.deleteUserWorkspace(user).catch(() => undefined)));
   };
 }

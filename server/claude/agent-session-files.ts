@@ -17,13 +17,13 @@ export interface AgentSessionFiles {
 }
 
 export async function prepareAgentSession(
-  runtime: Pick<WorkspaceRuntime, "exec">,
+  runtime: Pick<WorkspaceRuntime, "exec" | "diskLimitBytes">,
   workspace: WorkspaceHandle,
   agentId: string,
   sessionId: string,
 ): Promise<AgentSessionFiles> {
   const paths = agentPaths(agentId);
   const result = await runtime.exec(workspace, ["/bin/sh", "-c", PREPARE_SCRIPT, "prepare-agent", paths.workdir, paths.claudeConfigDir, sessionId]);
-  assertAgentFolderMade(result);
+  await assertAgentFolderMade(runtime, result);
   return { paths, transcriptExists: result.stdout.trim().length > 0 };
 }

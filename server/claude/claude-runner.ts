@@ -12,6 +12,7 @@ import type { WorkspaceActivity } from "../workspaces/workspace-activity";
 import { assertValidAgentId, type AgentPaths } from "../workspaces/workspace-names";
 import { prepareAgentSession } from "./agent-session-files";
 import type { WorkspaceHandle, WorkspaceRuntime } from "../workspaces/workspace-runtime";
+import { withDiskFullNotice } from "./disk-full-notice";
 import { ClaudeCliSession, emitSafely, interruptedResult, sessionFingerprint, type CliSessionSettings, type TurnOutcome } from "./claude-cli-session";
 import { claudeCredentialsFromConfig, type ClaudeCredentials } from "./claude-environment";
 import { CliAdmission, queuedMessage, type CliSlot, type CliWaitOptions } from "./cli-admission";
@@ -147,10 +148,12 @@ export class ClaudeRunner {
     const releaseRun = this.options.activity?.beginRun(request.userId);
     const startedAt = Date.now();
     let firstEventAt: number | null = null;
-    const emit = (event: AgentEvent) => {
+    // Known once the runtime has looked at the host (loop devices); null: no quota.
+    const diskLimit = await this.options.runtime.diskLimitBytes().catch(() => null);
+    const emit = withDiskFullNotice((event: AgentEvent) => {
       firstEventAt ??= Date.now();
       emitSafely(onEvent, event);
-    };
+    }, diskLimit);
     const settings: CliSessionSettings = { ...request, model: request.model ?? this.options.defaultModel };
     let workspaceMs = 0;
     let reusedProcess = false;

@@ -5,6 +5,7 @@ import { AppError } from "../../lib/errors";
 import { formatFileSize, type FileEntry, type FileLimits, type FileTreeResponse } from "../../lib/file-api";
 import type { Agent } from "../../lib/records";
 import type { PlatformConfig } from "../config";
+import { logger } from "../logger";
 import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
 import type { PlatformStore } from "../store/store";
 import { agentPaths } from "../workspaces/workspace-names";
@@ -140,18 +141,26 @@ async function listAgentFiles(
 ): Promise<FileTreeResponse> {
   const { workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const { limits } = deps;
-  const output = await runFileCommand(
-    deps.runtime,
-    workspace,
-    agentFilesCommand("list", workdir, "", options.hidden ? "1" : "0", limits.maxListEntries, limits.maxEntriesPerFolder),
-    { maxOutputBytes: 16 * MB, timeoutMs: 30_000, what: "listing the files" },
-  );
+  const [output, disk] = await Promise.all([
+    runFileCommand(
+      deps.runtime,
+      workspace,
+      agentFilesCommand("list", workdir, "", options.hidden ? "1" : "0", limits.maxListEntries, limits.maxEntriesPerFolder),
+      { maxOutputBytes: 16 * MB, timeoutMs: 30_000, what: "listing the files" },
+    ),
+    // The listing matters more than the gauge: a failed measurement leaves it out.
+    deps.runtime.diskUsage(workspace).catch((error: unknown) => {
+      logger.warn({ err: error, userId: user.userId }, "could not measure the workspace disk");
+      return undefined;
+    }),
+  ]);
   const listing = listingSchema.parse(JSON.parse(output.toString("utf8")));
   return {
     entries: buildFileTree(listing.entries),
     entryCount: listing.entries.length,
     truncated: listing.truncated,
     limits: { maxUploadBytes: limits.maxUploadBytes, previewMaxBytes: limits.previewMaxBytes },
+    ...(disk ? { disk } : {}),
   };
 }
 

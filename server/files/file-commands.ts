@@ -3,6 +3,7 @@ import { finished } from "node:stream/promises";
 import { z } from "zod";
 
 import { AppError } from "../../lib/errors";
+import { mentionsFullDisk, workspaceFullMessage } from "../../lib/workspace-disk";
 import type { WorkspaceHandle, WorkspaceProcess, WorkspaceRuntime } from "../workspaces/workspace-runtime";
 import { REFUSAL_EXIT_CODE } from "./agent-files-script";
 
@@ -42,9 +43,10 @@ function collect(stream: Readable, maxBytes: number): Collected {
   return { done, overflowed: () => overflow };
 }
 
-/** The error a finished run stands for: a refusal with its sentence, or an internal failure. */
-async function failureOf(exit: { exitCode: number | null; error?: Error }, stderr: Collected, what: string): Promise<Error> {
+/** The error a finished run stands for: a refusal with its sentence, a full disk, or an internal failure. */
+async function failureOf(exit: { exitCode: number | null; error?: Error }, stderr: Collected, what: string, runtime: WorkspaceRuntime): Promise<Error> {
   const text = (await stderr.done).toString("utf8");
+  if (mentionsFullDisk(text)) return new AppError("workspace_full", workspaceFullMessage(await runtime.diskLimitBytes().catch(() => null)));
   if (exit.exitCode === REFUSAL_EXIT_CODE) {
     const lastLine = text.trim().split("\n").at(-1) ?? "";
     try {
@@ -83,7 +85,7 @@ export async function runFileCommand(runtime: WorkspaceRuntime, workspace: Works
     else child.stdin.end();
     const exit = await child.exited;
     if (timedOut) throw new AppError("workspace_unavailable", `Your workspace took too long ${input.what}. Try again in a moment.`);
-    if (exit.exitCode !== 0) throw await failureOf(exit, stderr, input.what);
+    if (exit.exitCode !== 0) throw await failureOf(exit, stderr, input.what, runtime);
     if (stdout.overflowed()) throw new Error(`${input.what}: the workspace answered more than ${input.maxOutputBytes} bytes`);
     return await stdout.done;
   } finally {
@@ -130,7 +132,7 @@ export async function streamFileCommand(
   if (headerLine === null) {
     const exit = await child.exited;
     if (timedOut) throw new AppError("workspace_unavailable", `Your workspace took too long ${options.what}. Try again in a moment.`);
-    throw await failureOf(exit.exitCode === 0 ? { ...exit, exitCode: null } : exit, stderr, options.what);
+    throw await failureOf(exit.exitCode === 0 ? { ...exit, exitCode: null } : exit, stderr, options.what, runtime);
   }
   let header: unknown;
   try {
@@ -146,7 +148,7 @@ export async function streamFileCommand(
   void Promise.all([child.exited, finished(child.stdout).catch(() => undefined)]).then(async ([exit]) => {
     settled = true;
     if (exit.exitCode === 0) body.end();
-    else body.destroy(await failureOf(exit, stderr, options.what));
+    else body.destroy(await failureOf(exit, stderr, options.what, runtime));
   });
   // The person cancelled the download: stop the program rather than let it run to the end.
   body.on("close", () => {

@@ -48,6 +48,14 @@ export function workspaceRuntimeHealthChecks(config: PlatformConfig, runtime: Wo
   return { docker: dockerEngineCheck(docker), workspaceImage: workspaceImageCheck(docker, config.WORKSPACE_IMAGE) };
 }
 
+/**
+ * Before any workspace starts: loop devices are gone after a reboot, so every workspace disk is
+ * attached again and its volume pointed at it (Docker with WORKSPACE_DISK_MB; nothing to do on Kubernetes).
+ */
+export async function attachWorkspaceDisks(runtime: WorkspaceRuntime): Promise<void> {
+  if (runtime instanceof DockerWorkspaceRuntime) await runtime.volumes.reattachAll();
+}
+
 export interface WarmPoolHandle {
   readyCount(): number;
   stop(): Promise<void>;

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 
 import { AppError } from "../../lib/errors";
+import type { WorkspaceDiskUsage } from "../../lib/workspace-disk";
 import { serverProcessEnv } from "./server-processes";
 import type { PlatformConfig } from "../config";
 import { logger } from "../logger";
@@ -13,7 +14,7 @@ import { WarmPool, type WarmPoolFillerOptions, type WarmPoolSettings } from "./w
 import { createWorkspaceContainer, WORKSPACE_USER } from "./workspace-container";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
 import { PROCESS_MARKER_VARIABLE, toExecEnv } from "./workspace-process-base";
-import { collectExecOutput, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering } from "./workspace-runtime-common";
+import { collectExecOutput, measureWorkspaceDisk, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering } from "./workspace-runtime-common";
 import {
   DEFAULT_WARM_POOL_PREFIX,
   KIND_LABEL,
@@ -25,7 +26,8 @@ import {
   workspaceLabels,
   type AgentPaths,
 } from "./workspace-names";
-import { claimsBySlot, findClaimedStorage, recordClaim, removeClaim, removeVolume, storageFromSlotLabels, userStorage, type WorkspaceStorage } from "./workspace-storage";
+import { LoopDiskVolumes, PlainWorkspaceVolumes, workspaceDiskDirectory, type WorkspaceVolumes } from "./loop-disks";
+import { claimsBySlot, findClaimedStorage, recordClaim, removeClaim, storageFromSlotLabels, userStorage, type WorkspaceStorage } from "./workspace-storage";
 import type { WorkspaceExecOptions, WorkspaceExecResult, WorkspaceHandle, WorkspaceProcess, WorkspaceRuntime, WorkspaceSpawnOptions, WorkspaceSummary } from "./workspace-runtime";
 
 export interface DockerWorkspaceOptions {
@@ -52,6 +54,8 @@ export interface DockerWorkspaceOptions {
   instanceId?: string;
   /** Containers made ahead of demand for new users (WORKSPACE_WARM_POOL); refilled once startWarmPool is called. */
   warmPool?: WarmPoolSettings;
+  /** Each volume a loop-mounted disk of this size (WORKSPACE_DISK_MB); unset: plain volumes, no limit. */
+  disk?: { sizeMb: number; directory: string; loopControl?: string };
 }
 
 export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activity?: WorkspaceActivity, instanceId?: string): DockerWorkspaceOptions {
@@ -67,6 +71,7 @@ export function dockerWorkspaceOptionsFromConfig(config: PlatformConfig, activit
     activity,
     networkIsolation: config.WORKSPACE_NETWORK_ISOLATION ? { subnetPool: config.WORKSPACE_SUBNET_POOL } : undefined,
     warmPool: config.WORKSPACE_WARM_POOL > 0 ? { size: config.WORKSPACE_WARM_POOL, prefix: DEFAULT_WARM_POOL_PREFIX } : undefined,
+    disk: config.WORKSPACE_DISK_MB > 0 ? { sizeMb: config.WORKSPACE_DISK_MB, directory: workspaceDiskDirectory(config.DATA_DIR) } : undefined,
   };
 }
 
@@ -77,6 +82,8 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   /** Users whose workspace came from the warm pool: their claim never changes until deleteUserWorkspace. */
   private readonly claims = new Map<string, WorkspaceStorage>();
   private readonly pool: WarmPool | undefined;
+  /** Where volumes come from: loop-mounted disks of WORKSPACE_DISK_MB, or plain ones. */
+  readonly volumes: WorkspaceVolumes;
 
   constructor(
     private readonly docker: Docker,
@@ -91,11 +98,13 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       readinessTimeoutMs: 15_000,
       ...options,
     };
-    const { warmPool } = this.options;
+    const { warmPool, disk } = this.options;
+    this.volumes = disk ? new LoopDiskVolumes(docker, { ...disk, retry: this.options.retry }) : new PlainWorkspaceVolumes(docker, this.options.retry);
     this.pool =
       warmPool && warmPool.size > 0
         ? new WarmPool(warmPool, {
             docker,
+            volumes: this.volumes,
             limits: this.options,
             networkIsolation: this.options.networkIsolation,
             network: this.options.network,
@@ -238,12 +247,20 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       const storage = await this.workspaceStorage(userId);
       await this.removeContainer(workspaceContainerName(userId));
       await removeWorkspaceNetwork(this.docker, storage.network.name, this.options.retry);
-      await removeVolume(this.docker, storage.volume, this.options.retry);
+      await this.volumes.remove(storage.volume);
       // Last: until the files are gone, the claim is what finds them.
       if (storage.slot) await removeClaim(this.docker, userId, this.options.retry);
       this.claims.delete(userId);
       this.options.activity?.forget(userId);
     });
+  }
+
+  diskLimitBytes(): Promise<number | null> {
+    return this.volumes.limitBytes();
+  }
+
+  async diskUsage(workspace: WorkspaceHandle): Promise<WorkspaceDiskUsage> {
+    return measureWorkspaceDisk(this, workspace, await this.volumes.limitBytes());
   }
 
   async listWorkspaces(): Promise<WorkspaceSummary[]> {
@@ -297,6 +314,12 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
       // Made before isolation was turned on (or with it off): re-created on its own network; the files live on the volume.
       await this.removeContainer(name);
       info = undefined;
+    }
+    if (info && !info.State.Running) {
+      // About to mount the volume: its disk's loop device may have gone (reboot) or changed; a
+      // re-pointed volume takes its stopped container with it (made again below, files kept).
+      await this.volumes.ensure(storage.volume, storage.slot ? {} : workspaceLabels(userId, "workspace-data"));
+      info = await this.inspectByName(name);
     }
     if (info && !info.State.Running && (info.State.Dead || info.State.Status === "removing" || (await this.imageChanged(info)))) {
       // A dead container cannot start again, and a stopped one from an older image should not: the files live on the volume.
@@ -353,14 +376,8 @@ export class DockerWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   private async createContainer(userId: string, name: string, storage: WorkspaceStorage): Promise<void> {
-    // Labels only when the volume is the user's own: a claimed slot's keeps the pool's.
-    if (!storage.slot) {
-      await withDockerRetry(
-        "create the workspace volume",
-        () => this.docker.createVolume({ Name: storage.volume, Labels: workspaceLabels(userId, "workspace-data") }),
-        this.options.retry,
-      );
-    }
+    // A claimed slot's volume keeps the pool's labels (it exists: these are only used to make it anew).
+    await this.volumes.ensure(storage.volume, storage.slot ? {} : workspaceLabels(userId, "workspace-data"));
     const network = this.options.networkIsolation
       ? await ensureWorkspaceNetwork(this.docker, storage.network, { subnetPool: this.options.networkIsolation.subnetPool, retry: this.options.retry })
       : (this.options.network ?? "bridge");

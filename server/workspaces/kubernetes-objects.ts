@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { V1NetworkPolicy, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
 
-import { KIND_LABEL, PLATFORM_LABEL, PLATFORM_LABEL_VALUE, USER_LABEL, WORKSPACE_GID, WORKSPACE_ROOT, WORKSPACE_UID } from "./workspace-names";
+import { KIND_LABEL, PLATFORM_LABEL, PLATFORM_LABEL_VALUE, USER_LABEL, WORKSPACE_GID, WORKSPACE_HOME, WORKSPACE_HOME_TMPFS_MB, WORKSPACE_ROOT, WORKSPACE_UID } from "./workspace-names";
 
 /** The one container in a workspace pod: what every exec names. */
 export const WORKSPACE_CONTAINER_NAME = "workspace";
@@ -71,9 +71,9 @@ const restrictedContainerSecurity = {
   privileged: false,
   capabilities: { drop: ["ALL"] },
   seccompProfile: { type: "RuntimeDefault" },
-  // The Docker runtime's root filesystem is writable too (HOME=/home/claude lives on it); the
-  // user's files are on the volume, and the layer goes with the pod.
-  readOnlyRootFilesystem: false,
+  // Writes go to the claim (sized) or to memory-backed /tmp and HOME (counted against the memory
+  // limit), never to the node's disk through the container layer. As the Docker runtime.
+  readOnlyRootFilesystem: true,
 };
 
 /**
@@ -128,12 +128,14 @@ export function workspacePod(userId: string, settings: WorkspacePodSettings): V1
           volumeMounts: [
             { name: "workspace", mountPath: WORKSPACE_ROOT },
             { name: "tmp", mountPath: "/tmp" },
+            { name: "home", mountPath: WORKSPACE_HOME },
           ],
         },
       ],
       volumes: [
         { name: "workspace", persistentVolumeClaim: { claimName: workspaceClaimName(userId) } },
         { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: `${settings.tmpfsMb}Mi` } },
+        { name: "home", emptyDir: { medium: "Memory", sizeLimit: `${WORKSPACE_HOME_TMPFS_MB}Mi` } },
       ],
     },
   };
@@ -141,7 +143,8 @@ export function workspacePod(userId: string, settings: WorkspacePodSettings): V1
 
 export interface WorkspaceClaimSettings {
   namespace: string;
-  sizeGb: number;
+  /** WORKSPACE_DISK_MB: what the person may store; the storage driver enforces it. */
+  sizeMb: number;
   /** Unset: the cluster's default StorageClass. */
   storageClassName?: string;
 }
@@ -159,7 +162,7 @@ export function workspaceClaim(userId: string, settings: WorkspaceClaimSettings)
     },
     spec: {
       accessModes: ["ReadWriteOnce"],
-      resources: { requests: { storage: `${settings.sizeGb}Gi` } },
+      resources: { requests: { storage: `${settings.sizeMb}Mi` } },
       ...(settings.storageClassName ? { storageClassName: settings.storageClassName } : {}),
     },
   };

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiException, CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
 
 import { AppError } from "../../lib/errors";
+import type { WorkspaceDiskUsage } from "../../lib/workspace-disk";
 import type { PlatformConfig } from "../config";
 import { logger } from "../logger";
 import { defaultRetryPolicy, dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
@@ -22,7 +23,7 @@ import { serverProcessEnv } from "./server-processes";
 import type { WorkspaceActivity } from "./workspace-activity";
 import { WORKSPACE_GID, WORKSPACE_UID, type AgentPaths } from "./workspace-names";
 import { PROCESS_MARKER_VARIABLE } from "./workspace-process-base";
-import { collectExecOutput, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering, type ExecOutput } from "./workspace-runtime-common";
+import { collectExecOutput, measureWorkspaceDisk, prepareAgentPaths, untilExecEnds, UserLifecycleQueue, waitUntilAnswering, type ExecOutput } from "./workspace-runtime-common";
 import type {
   WorkspaceExecOptions,
   WorkspaceExecResult,
@@ -42,7 +43,8 @@ export interface KubernetesWorkspaceOptions {
   /** What the scheduler reserves per pod; capped at the limits. */
   requests: { memoryMb: number; cpus: number };
   tmpfsMb: number;
-  volumeGb: number;
+  /** Size of each user's claim in MB: their disk quota. */
+  volumeMb: number;
   storageClassName?: string;
   retry: RetryPolicy;
   /** Scheduling, pulling the image and attaching the volume take far longer than a container start. */
@@ -69,7 +71,8 @@ export function kubernetesWorkspaceOptionsFromConfig(config: PlatformConfig, act
     cpus: config.WORKSPACE_CPUS,
     requests: DEFAULT_REQUESTS,
     tmpfsMb: 256,
-    volumeGb: config.WORKSPACE_VOLUME_GB,
+    // A claim always has a size: WORKSPACE_DISK_MB=0 ("no limit") falls back to WORKSPACE_VOLUME_GB.
+    volumeMb: config.WORKSPACE_DISK_MB > 0 ? config.WORKSPACE_DISK_MB : config.WORKSPACE_VOLUME_GB * 1024,
     storageClassName: config.WORKSPACE_STORAGE_CLASS,
     retry: defaultRetryPolicy,
     readinessTimeoutMs: 180_000,
@@ -99,7 +102,7 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
       cpus: 1,
       requests: DEFAULT_REQUESTS,
       tmpfsMb: 256,
-      volumeGb: 10,
+      volumeMb: 2_048,
       retry: defaultRetryPolicy,
       readinessTimeoutMs: 180_000,
       deletionTimeoutMs: 60_000,
@@ -186,6 +189,14 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
   }
 
   /** Pods by label (a restarted server adopts them); a user with only a claim left reads as stopped. */
+  diskLimitBytes(): Promise<number | null> {
+    return Promise.resolve(this.options.volumeMb * 1024 * 1024);
+  }
+
+  async diskUsage(workspace: WorkspaceHandle): Promise<WorkspaceDiskUsage> {
+    return measureWorkspaceDisk(this, workspace, await this.diskLimitBytes());
+  }
+
   async listWorkspaces(): Promise<WorkspaceSummary[]> {
     const namespace = this.options.namespace;
     const [pods, claims] = await Promise.all([
@@ -244,7 +255,7 @@ export class KubernetesWorkspaceRuntime implements WorkspaceRuntime {
     if (existing && !existing.metadata?.deletionTimestamp) return;
     // The account's files are being deleted: a pod on the old claim would never start.
     if (existing) await this.waitUntilGone(() => this.readClaim(name), `the workspace files ${name}`);
-    const body = workspaceClaim(userId, { namespace: this.options.namespace, sizeGb: this.options.volumeGb, storageClassName: this.options.storageClassName });
+    const body = workspaceClaim(userId, { namespace: this.options.namespace, sizeMb: this.options.volumeMb, storageClassName: this.options.storageClassName });
     try {
       await this.call("create the workspace files", () => this.core.createNamespacedPersistentVolumeClaim({ namespace: this.options.namespace, body }));
     } catch (error) {

@@ -6,7 +6,8 @@ import { dockerStatusCode, withDockerRetry } from "./docker-retry";
 import { createWorkspaceContainer, type WorkspaceContainerLimits } from "./workspace-container";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
 import { KIND_LABEL, POOL_LABEL, POOL_NETWORK_LABEL, POOL_SLOT_LABEL, POOL_VOLUME_LABEL, warmPoolLabels } from "./workspace-names";
-import { poolSlotNames, removeVolume } from "./workspace-storage";
+import type { WorkspaceVolumes } from "./loop-disks";
+import { poolSlotNames } from "./workspace-storage";
 
 /*
  * Workspaces made ahead of demand for people who have none yet. A slot is a container with its
@@ -45,6 +46,8 @@ export interface WarmPoolSettings {
 
 export interface WarmPoolDependencies {
   docker: Docker;
+  /** The same volumes (and disk quota) as a user's: a claimed slot's disk becomes the user's. */
+  volumes: WorkspaceVolumes;
   limits: WorkspaceContainerLimits;
   /** Per-slot internal networks, as for users (WORKSPACE_NETWORK_ISOLATION). */
   networkIsolation?: { subnetPool: string };
@@ -159,7 +162,10 @@ export class WarmPool {
       const name = (container.Names[0] ?? "").replace(/^\//, "");
       // A claimed slot (renamed to a user's name) is that user's now.
       if (!slot || (name !== slot && name !== `${slot}${WARMING_SUFFIX}`)) continue;
-      if (name === slot && container.State === "running" && container.ImageID === image.Id) {
+      // A slot on another DATA_DIR's disk is that setup's to hand out; one whose image was deleted is nobody's.
+      const disk = name === slot ? await this.deps.volumes.diskState(poolSlotNames(this.settings.prefix, slot).volume) : "usable";
+      if (disk === "elsewhere") continue;
+      if (name === slot && container.State === "running" && container.ImageID === image.Id && disk === "usable") {
         ready.push(slot);
       } else if (name === slot || Date.now() - container.Created * 1_000 > ABANDONED_WARMING_MS) {
         // From another image, stopped (engine restart), or abandoned mid-way: unused, so nothing of anyone's is lost.
@@ -176,11 +182,7 @@ export class WarmPool {
     const names = poolSlotNames(this.settings.prefix, slot);
     const startedAt = Date.now();
     try {
-      await withDockerRetry(
-        "create a warm workspace volume",
-        () => docker.createVolume({ Name: names.volume, Labels: warmPoolLabels(this.settings.prefix, "workspace-pool-data") }),
-        limits.retry,
-      );
+      await this.deps.volumes.ensure(names.volume, warmPoolLabels(this.settings.prefix, "workspace-pool-data"));
       const network = this.deps.networkIsolation
         ? await ensureWorkspaceNetwork(docker, names.network, { subnetPool: this.deps.networkIsolation.subnetPool, retry: limits.retry })
         : (this.deps.network ?? "bridge");
@@ -222,7 +224,7 @@ export class WarmPool {
       if (dockerStatusCode(error) !== 404) throw error;
       if (!evenIfGone) return;
     }
-    await removeVolume(docker, names.volume, limits.retry);
+    await this.deps.volumes.remove(names.volume);
     if (this.deps.networkIsolation) await removeWorkspaceNetwork(docker, names.network.name, limits.retry);
   }
 }

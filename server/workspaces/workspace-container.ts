@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 
 import { AppError } from "../../lib/errors";
 import { dockerStatusCode, withDockerRetry, type RetryPolicy } from "./docker-retry";
-import { WORKSPACE_GID, WORKSPACE_ROOT, WORKSPACE_UID } from "./workspace-names";
+import { WORKSPACE_GID, WORKSPACE_HOME, WORKSPACE_HOME_TMPFS_MB, WORKSPACE_ROOT, WORKSPACE_UID } from "./workspace-names";
 
 export const WORKSPACE_USER = `${WORKSPACE_UID}:${WORKSPACE_GID}`;
 
@@ -47,7 +47,13 @@ export async function createWorkspaceContainer(docker: Docker, limits: Workspace
             Init: true,
             // Only its own volume: no host paths, no Docker socket.
             Mounts: [{ Type: "volume", Source: spec.volume, Target: WORKSPACE_ROOT }],
-            Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${limits.tmpfsMb}m,mode=1777` },
+            // Nothing written outside the volume reaches the host's disk through the container layer:
+            // the root is read-only, /tmp and HOME are memory-backed (they count against Memory).
+            ReadonlyRootfs: true,
+            Tmpfs: {
+              "/tmp": `rw,nosuid,nodev,size=${limits.tmpfsMb}m,mode=1777`,
+              [WORKSPACE_HOME]: `rw,nosuid,nodev,size=${WORKSPACE_HOME_TMPFS_MB}m,uid=${WORKSPACE_UID},gid=${WORKSPACE_GID},mode=0700`,
+            },
             Memory: memoryBytes,
             MemorySwap: memoryBytes,
             NanoCpus: Math.round(limits.cpus * 1e9),

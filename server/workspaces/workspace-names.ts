@@ -23,6 +23,13 @@ export const DEFAULT_WARM_POOL_PREFIX = "agent-ws.pool";
 export const WORKSPACE_ROOT = "/workspace";
 /** Where every agent keeps its Claude state (transcripts, settings) on the user's volume. */
 export const CLAUDE_AGENTS_ROOT = `${WORKSPACE_ROOT}/.claude-agents`;
+/**
+ * The workspace user's HOME (the image's). The root filesystem is read-only, so HOME is a small
+ * memory-backed mount: what the CLI, Python, pip, matplotlib and Jupyter keep there (~/.cache,
+ * ~/.local, ~/.config, ~/.claude.json) is scratch; what lasts is on the volume.
+ */
+export const WORKSPACE_HOME = "/home/claude";
+export const WORKSPACE_HOME_TMPFS_MB = 64;
 export const WORKSPACE_UID = 1000;
 export const WORKSPACE_GID = 1000;
 

@@ -4,7 +4,8 @@ import { Mutex } from "async-mutex";
 
 import { AppError } from "../../lib/errors";
 import { killMarkedCommand } from "./workspace-process-base";
-import { agentPaths, type AgentPaths } from "./workspace-names";
+import { mentionsFullDisk, workspaceFullMessage, type WorkspaceDiskUsage } from "../../lib/workspace-disk";
+import { agentPaths, WORKSPACE_ROOT, type AgentPaths } from "./workspace-names";
 import type { WorkspaceExecResult, WorkspaceHandle, WorkspaceRuntime } from "./workspace-runtime";
 
 /*
@@ -60,17 +61,50 @@ export async function untilExecEnds<T>(ended: Promise<T>, timeout: ExecTimeout):
 }
 
 /** Creates the agent's working directory and Claude config directory through the runtime's exec. */
-export async function prepareAgentPaths(runtime: Pick<WorkspaceRuntime, "exec">, workspace: WorkspaceHandle, agentId: string): Promise<AgentPaths> {
+export async function prepareAgentPaths(
+  runtime: Pick<WorkspaceRuntime, "exec" | "diskLimitBytes">,
+  workspace: WorkspaceHandle,
+  agentId: string,
+): Promise<AgentPaths> {
   const paths = agentPaths(agentId);
-  assertAgentFolderMade(await runtime.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]));
+  await assertAgentFolderMade(runtime, await runtime.exec(workspace, ["mkdir", "-p", paths.workdir, paths.claudeConfigDir]));
   return paths;
 }
 
 /** The one error a person sees when the agent's folders could not be made, whichever exec made them. */
-export function assertAgentFolderMade(result: Pick<WorkspaceExecResult, "exitCode" | "stderr">): void {
+export async function assertAgentFolderMade(
+  runtime: Pick<WorkspaceRuntime, "diskLimitBytes">,
+  result: Pick<WorkspaceExecResult, "exitCode" | "stderr">,
+): Promise<void> {
+  if (result.exitCode !== 0 && mentionsFullDisk(result.stderr)) {
+    throw new AppError("workspace_full", workspaceFullMessage(await runtime.diskLimitBytes()));
+  }
   if (result.exitCode !== 0) {
     throw new AppError("workspace_unavailable", `Could not prepare the agent's folder: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
   }
+}
+
+/**
+ * How much of the workspace's disk is used, and of how much: with a limit, `df` of the volume (its
+ * own filesystem: a loop-mounted image or a PersistentVolumeClaim) against the limit; without,
+ * `du` of the files (df would tell the host's disk). Measured inside the workspace, so both
+ * runtimes answer the same way.
+ */
+export async function measureWorkspaceDisk(
+  runtime: Pick<WorkspaceRuntime, "exec">,
+  workspace: WorkspaceHandle,
+  totalBytes: number | null,
+): Promise<WorkspaceDiskUsage> {
+  const command = totalBytes === null ? ["du", "-sxb", WORKSPACE_ROOT] : ["df", "-B1", "--output=used", WORKSPACE_ROOT];
+  const result = await runtime.exec(workspace, command, { timeoutMs: 10_000 });
+  // df prints a header line ("Used"); the figure is on the last line either way. du exits 1 on an
+  // unreadable folder yet prints the total of the rest; a timeout prints nothing.
+  const figure = /^\s*(\d+)/.exec(result.stdout.trim().split("\n").at(-1) ?? "")?.[1];
+  if (figure === undefined) {
+    throw new AppError("workspace_unavailable", `Could not measure the workspace's disk: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  }
+  const usedBytes = Number(figure);
+  return { usedBytes: totalBytes === null ? usedBytes : Math.min(usedBytes, totalBytes), totalBytes };
 }
 
 /** A workspace that has just (re)started is ready once an exec of `true` answers. */

@@ -21,7 +21,11 @@ export const workspaceRuntimeEnvSchema = z.object({
   WORKSPACE_RUNTIME: z.enum(["docker", "kubernetes"]).default("docker"),
   WORKSPACE_NAMESPACE: dnsLabel.default("agentdesk-workspaces"),
   KUBECONFIG: optionalString,
-  // Size of each user's PersistentVolumeClaim (their agents' folders and Claude transcripts).
+  // Each person's disk (their agents' folders and Claude transcripts), in MB; 0: no limit.
+  // Docker: a loop-mounted ext4 image of this size per volume (server/workspaces/loop-disks.ts).
+  // Kubernetes: the size of each user's PersistentVolumeClaim.
+  WORKSPACE_DISK_MB: z.coerce.number().int().min(0).max(1_048_576).default(2_048),
+  // Kubernetes only, when WORKSPACE_DISK_MB=0 (a claim always has a size): the claim's size in GB.
   WORKSPACE_VOLUME_GB: z.coerce.number().int().positive().max(1_024).default(10),
   // Unset: the cluster's default StorageClass.
   WORKSPACE_STORAGE_CLASS: dnsLabel.optional().or(z.literal("").transform(() => undefined)),

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { Readable, Writable } from "node:stream";
 
+import type { WorkspaceDiskUsage } from "../../lib/workspace-disk";
 import type { AgentPaths } from "./workspace-names";
 
 /**
@@ -26,6 +27,10 @@ export interface WorkspaceRuntime {
   deleteUserWorkspace(userId: string): Promise<void>;
   /** Every workspace the platform created, found by label so a restarted server sees them too. */
   listWorkspaces(): Promise<WorkspaceSummary[]>;
+  /** The disk quota of one workspace in bytes (WORKSPACE_DISK_MB), or null when there is none. */
+  diskLimitBytes(): Promise<number | null>;
+  /** Used and total bytes of the workspace's disk, for the Files panel. */
+  diskUsage(workspace: WorkspaceHandle): Promise<WorkspaceDiskUsage>;
 }
 
 export interface WorkspaceHandle {

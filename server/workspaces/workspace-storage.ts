@@ -59,7 +59,8 @@ export function storageFromSlotLabels(labels: Record<string, string> | undefined
   return { slot, volume: labels[POOL_VOLUME_LABEL] ?? names.volume, network: { ...names.network, name: labels[POOL_NETWORK_LABEL] ?? names.network.name } };
 }
 
-async function inspectOrUndefined<T>(operation: string, call: () => Promise<T>, retry: RetryPolicy): Promise<T | undefined> {
+/** An inspect that answers undefined for a missing object (404) instead of throwing. */
+export async function inspectOrUndefined<T>(operation: string, call: () => Promise<T>, retry: RetryPolicy): Promise<T | undefined> {
   try {
     return await withDockerRetry(operation, call, retry);
   } catch (error) {

@@ -98,6 +98,7 @@ function fakeRuntime(options: { transcriptExists?: boolean; ensureFails?: boolea
     })),
     exec: vi.fn(async () => ({ exitCode: 0, stdout: options.transcriptExists ? `/x/${sessionId}.jsonl\n` : "", stderr: "", timedOut: false })),
     isCurrent: vi.fn(async (handle: WorkspaceHandle) => alive && handle.generation === String(generation)),
+    diskLimitBytes: vi.fn(async () => 2_048 * 1024 * 1024),
   };
   return {
     runtime: runtime as unknown as WorkspaceRuntime,

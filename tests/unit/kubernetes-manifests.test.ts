@@ -24,6 +24,10 @@ import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 
+import { loadConfig } from "@/server/config";
+import { workspaceClaim } from "@/server/workspaces/kubernetes-objects";
+import { kubernetesWorkspaceOptionsFromConfig } from "@/server/workspaces/kubernetes-workspace-runtime";
+
 /**
  * deploy/kubernetes/: both overlays rendered by the real `kubectl kustomize`, every object checked
  * against the Kubernetes schemas (kubernetes-models' validators, plus its typed models for fields
@@ -189,6 +193,18 @@ describe.each(overlays)("deploy/kubernetes/overlays/%s", (overlayName) => {
     expect(containerLimits?.default).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(containerLimits?.defaultRequest).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(containerLimits?.max).toBeDefined();
+  });
+
+  it("sizes each person's claim (their disk quota) from WORKSPACE_DISK_MB, within the LimitRange's ceiling (rendered offline by kubectl kustomize: no cluster here)", () => {
+    const { config, workspaceNamespace } = overlay();
+    // Secrets come from Secrets at run time (deploy/README.md); a stand-in lets the rest parse.
+    const settings = kubernetesWorkspaceOptionsFromConfig(loadConfig({ ...config, EGRESS_WORKSPACE_TOKEN: "x".repeat(32) } as unknown as NodeJS.ProcessEnv));
+    const claim = workspaceClaim("user-1", { namespace: workspaceNamespace, sizeMb: settings.volumeMb });
+    expect(claim.spec?.resources?.requests?.storage).toBe(`${config.WORKSPACE_DISK_MB}Mi`);
+    const limitRange = overlay().of<ILimitRange>("LimitRange").find((range) => range.metadata.namespace === workspaceNamespace)!;
+    const ceiling = limitRange.spec!.limits.find((limit) => limit.type === "PersistentVolumeClaim")?.max?.storage;
+    expect(ceiling).toMatch(/^\d+Gi$/);
+    expect(settings.volumeMb).toBeLessThanOrEqual(Number.parseInt(String(ceiling), 10) * 1024);
   });
 
   it("grants the servers pods, pods/exec, volume claims and network policies in the workspace namespace, and nothing else anywhere", () => {

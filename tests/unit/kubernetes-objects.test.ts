@@ -112,8 +112,8 @@ describe("the workspace pod", () => {
     expect(container.securityContext?.capabilities?.add).toBeUndefined();
     expect(container.securityContext?.allowPrivilegeEscalation).toBe(false);
     expect(container.securityContext?.privileged).toBe(false);
-    // As the Docker runtime, whose root filesystem is writable (HOME lives on it).
-    expect(container.securityContext?.readOnlyRootFilesystem).toBe(false);
+    // As the Docker runtime: nothing reaches the node's disk but the sized claim.
+    expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
   });
 
   it("has no service-account token, no service links, nothing of the host", () => {
@@ -126,18 +126,21 @@ describe("the workspace pod", () => {
     expect(spec.volumes?.map((volume) => Object.keys(volume).sort())).toEqual([
       ["name", "persistentVolumeClaim"],
       ["emptyDir", "name"],
+      ["emptyDir", "name"],
     ]);
     expect(spec.serviceAccountName).toBeUndefined();
   });
 
-  it("mounts the user's claim at /workspace and a memory-backed /tmp sized like the Docker tmpfs", () => {
+  it("mounts the user's claim at /workspace and a memory-backed /tmp and HOME sized like the Docker tmpfs", () => {
     expect(spec.volumes).toEqual([
       { name: "workspace", persistentVolumeClaim: { claimName: "agent-ws-user-1-data" } },
       { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "256Mi" } },
+      { name: "home", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
     ]);
     expect(container.volumeMounts).toEqual([
       { name: "workspace", mountPath: "/workspace" },
       { name: "tmp", mountPath: "/tmp" },
+      { name: "home", mountPath: "/home/claude" },
     ]);
   });
 
@@ -161,7 +164,7 @@ describe("the workspace pod", () => {
 describe("the workspace claim", () => {
   for (const userId of userIds) {
     it(`validates against the PersistentVolumeClaim schema for ${JSON.stringify(userId.slice(0, 20))}`, () => {
-      const claim = workspaceClaim(userId, { namespace: "agentdesk-workspaces", sizeGb: 10 });
+      const claim = workspaceClaim(userId, { namespace: "agentdesk-workspaces", sizeMb: 10_240 });
       expect(() => new PersistentVolumeClaim(plain(claim)).validate()).not.toThrow();
       expect(plain(ObjectSerializer.serialize(claim, "V1PersistentVolumeClaim", ""))).toEqual(plain(claim));
       expectNamesFit(claim.metadata);
@@ -170,10 +173,10 @@ describe("the workspace claim", () => {
   }
 
   it("asks for one node's worth of storage, in the given class or the cluster's default", () => {
-    const claim = workspaceClaim("user-1", { namespace: "ns", sizeGb: 10 });
-    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } });
+    const claim = workspaceClaim("user-1", { namespace: "ns", sizeMb: 10_240 });
+    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10240Mi" } } });
     expect(claim.metadata?.labels?.[KIND_LABEL]).toBe("workspace-data");
-    expect(workspaceClaim("user-1", { namespace: "ns", sizeGb: 5, storageClassName: "fast" }).spec?.storageClassName).toBe("fast");
+    expect(workspaceClaim("user-1", { namespace: "ns", sizeMb: 5_120, storageClassName: "fast" }).spec?.storageClassName).toBe("fast");
   });
 });
 

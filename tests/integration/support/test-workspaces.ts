@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import type Docker from "dockerode";
 import {
   KIND_LABEL,
@@ -25,14 +26,29 @@ export async function removeTestWorkspaces(docker: Docker, prefix: string): Prom
       .map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)),
   );
   const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [USER_LABEL] }) });
-  await Promise.all(
-    (Volumes ?? []).filter((v) => v.Labels?.[USER_LABEL]?.startsWith(prefix)).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)),
-  );
+  const volumes = (Volumes ?? []).filter((v) => v.Labels?.[USER_LABEL]?.startsWith(prefix));
+  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  freeLoopDevices(volumes);
   // Per-user networks (workspace network isolation), once their containers are gone.
   const networks = await docker.listNetworks({ filters: JSON.stringify({ label: [USER_LABEL] }) });
   await Promise.all(
     networks.filter((n) => n.Labels?.[USER_LABEL]?.startsWith(prefix)).map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)),
   );
+}
+
+/** A volume on a workspace disk (WORKSPACE_DISK_MB) holds a loop device: freed with it, or the host runs out of them. */
+function freeLoopDevices(volumes: Docker.VolumeInspectInfo[]): void {
+  for (const volume of volumes) {
+    const device = (volume.Options as Record<string, string> | null)?.device;
+    if (!device?.startsWith("/dev/loop")) continue;
+    try {
+      // Only while it still holds this volume's image: the number may already be another disk's.
+      const backing = execFileSync("losetup", ["-n", "-O", "BACK-FILE", device], { encoding: "utf8" });
+      if (backing.includes(`/${volume.Name}.img`)) execFileSync("losetup", ["-d", device], { stdio: "ignore" });
+    } catch {
+      // Already detached (the runtime's own delete did it).
+    }
+  }
 }
 
 /** Removes every object of one warm pool (its prefix): ready slots and the ones users claimed. */
@@ -42,6 +58,7 @@ export async function removeTestWarmPool(docker: Docker, pool: string): Promise<
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   const { Volumes } = await docker.listVolumes({ filters });
   await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  freeLoopDevices(Volumes ?? []);
   const networks = await docker.listNetworks({ filters });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
