@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
@@ -12,6 +13,7 @@ import { ChatComposer } from "./chat-composer";
 import { ChatMessage } from "./chat-message";
 import { ConversationList } from "./conversation-list";
 import { RunIndicator } from "./run-indicator";
+import { useStickToBottom } from "./use-stick-to-bottom";
 
 // Sharing is used now and then: its dialog loads when first opened, not with the chat.
 const ShareAgentDialog = lazy(() => import("@/components/share/share-agent-dialog").then((module) => ({ default: module.ShareAgentDialog })));
@@ -37,11 +39,15 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
   const store = useChatStore();
   const connected = useConnectionStore((state) => state.status === "connected");
   const [agent, setAgent] = useState<Agent | null>(null);
+  // An address that names no agent of this person's: a page that says so, not a working-looking chat.
+  const [agentMissing, setAgentMissing] = useState(false);
   const [openPanelId, setOpenPanelId] = useState<string | null>(null);
   const openPanel = panels.find((panel) => panel.id === openPanelId) ?? null;
   const [showConversations, setShowConversations] = useState(false);
   const [showShare, setShowShare] = useState(false);
-  const bottomRef = useRef<HTMLDivElement>(null);
+  const { listRef, contentRef, atBottom, scrollToBottom } = useStickToBottom<HTMLDivElement, HTMLDivElement>();
+  // The conversation "+ New conversation" is creating: a message typed meanwhile waits for it.
+  const creating = useRef<Promise<string | null> | null>(null);
   const { conversationId, messages, live, error, conversations } = store;
 
   const follow = useCallback((id: string, afterSeq: number) => {
@@ -91,7 +97,10 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
         const first = list.find((conversation) => conversation.id === wanted) ?? list[0];
         if (first) await open(first.id);
       } catch (loadError) {
-        if (!cancelled) useChatStore.getState().setError(asErrorPayload(loadError));
+        if (cancelled) return;
+        const payload = asErrorPayload(loadError);
+        if (payload.code === "not_found" || payload.code === "forbidden") setAgentMissing(true);
+        else useChatStore.getState().setError(payload);
       }
     })();
     return () => {
@@ -129,24 +138,36 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
     };
   }, [follow]);
 
+  // Opening a conversation shows its end, wherever the previous one was scrolled to.
   useEffect(() => {
-    bottomRef.current?.scrollIntoView({ block: "end" });
-  }, [messages]);
+    scrollToBottom();
+  }, [conversationId, scrollToBottom]);
 
-  const createConversation = async (): Promise<string | null> => {
-    try {
-      const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/agents/${agentId}/conversations`, { method: "POST", json: {} });
-      useChatStore.getState().upsertConversation(conversation);
-      await open(conversation.id);
-      return conversation.id;
-    } catch (createError) {
-      useChatStore.getState().setError(asErrorPayload(createError));
-      return null;
-    }
+  const createConversation = (): Promise<string | null> => {
+    if (creating.current) return creating.current;
+    // The previous conversation leaves the screen at once, so nothing typed now can land in it.
+    const previous = useChatStore.getState().conversationId;
+    if (previous) void loadPlatformSocket().then((socket) => socket.emit("conversation:unfollow", { conversationId: previous }, () => undefined));
+    useChatStore.getState().openConversation(null);
+    const created = (async () => {
+      try {
+        const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/agents/${agentId}/conversations`, { method: "POST", json: {} });
+        useChatStore.getState().upsertConversation(conversation);
+        await open(conversation.id);
+        return conversation.id;
+      } catch (createError) {
+        useChatStore.getState().setError(asErrorPayload(createError));
+        return null;
+      } finally {
+        creating.current = null;
+      }
+    })();
+    creating.current = created;
+    return created;
   };
 
   const send = async (text: string) => {
-    const id = useChatStore.getState().conversationId ?? (await createConversation());
+    const id = (await creating.current) ?? useChatStore.getState().conversationId ?? (await createConversation());
     if (!id) return;
     const clientMessageId = newClientMessageId();
     useChatStore.getState().addPendingUserMessage(id, clientMessageId, text);
@@ -201,8 +222,22 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
     />
   );
 
+  if (agentMissing) {
+    return (
+      <div data-testid="agent-missing" className="mx-auto max-w-md rounded-card border border-border bg-surface p-8 text-center">
+        <h1 className="text-lg font-semibold">This agent isn&apos;t here</h1>
+        <p className="mt-2 text-sm text-ink-muted">It may have been deleted, or the link is mistyped or belongs to someone else&apos;s account.</p>
+        <Link href="/" className="mt-5 inline-block rounded-md bg-accent px-4 py-2 text-sm font-medium text-accent-ink hover:opacity-90">
+          Back to your agents
+        </Link>
+      </div>
+    );
+  }
+
   return (
-    <div className="-mx-4 -my-8 flex h-[calc(100vh-3.5rem)] min-h-[480px]">
+    // Fills what the app shell leaves under its banner and header (data-fills-window), so the
+    // composer is always on screen.
+    <div data-fills-window className="-mx-4 -my-8 flex min-h-[480px] flex-1">
       <aside className="hidden w-64 shrink-0 border-r border-border bg-surface md:block">{conversationList}</aside>
       {showConversations ? (
         <div className="fixed inset-0 z-30 bg-ink/30 md:hidden" onClick={() => setShowConversations(false)}>
@@ -217,9 +252,9 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
           <button type="button" className="rounded border border-border px-2 py-1 text-sm md:hidden" onClick={() => setShowConversations(true)}>
             Chats
           </button>
-          <div className="min-w-0 flex-1">
-            <h1 className="truncate text-base font-semibold" data-testid="agent-name">
-              {agent?.name ?? "Agent"}
+          <div className="min-w-[8rem] flex-1">
+            <h1 className="truncate text-base font-semibold" data-testid="agent-name" aria-busy={!agent}>
+              {agent ? agent.name : <span aria-hidden className="inline-block h-4 w-32 animate-pulse rounded bg-surface-muted align-middle" />}
             </h1>
             {agent?.description ? <p className="truncate text-xs text-ink-muted">{agent.description}</p> : null}
           </div>
@@ -252,8 +287,8 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
 
         <div className="flex min-h-0 flex-1">
           <div className="flex min-w-0 flex-1 flex-col">
-            <div className="flex-1 overflow-y-auto px-4 py-6" data-testid="message-list">
-              <div className="mx-auto max-w-3xl space-y-6">
+            <div ref={listRef} className="min-h-0 flex-1 overflow-y-auto px-4 py-6" data-testid="message-list">
+              <div ref={contentRef} className="mx-auto max-w-3xl space-y-6">
                 {messages.length === 0 && !store.loading ? (
                   <div className="rounded-card border border-dashed border-border bg-surface p-8 text-center text-sm text-ink-muted">
                     Ask this agent something to get started. It can run Python, read and write files, and make charts in its own workspace.
@@ -262,9 +297,19 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                 {messages.map((message) => (
                   <ChatMessage key={message.id} message={message} agentId={agentId} renderImage={renderImage} />
                 ))}
-                <div ref={bottomRef} />
               </div>
             </div>
+            {atBottom ? null : (
+              <div className="relative">
+                <button
+                  type="button"
+                  onClick={scrollToBottom}
+                  className="absolute -top-12 left-1/2 -translate-x-1/2 rounded-full border border-border bg-surface px-3 py-1.5 text-sm text-ink shadow-card hover:border-accent"
+                >
+                  ↓ Latest
+                </button>
+              </div>
+            )}
             {error ? (
               <div role="alert" className="mx-4 mb-2 flex items-start justify-between gap-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
                 <span>{errorMessageFor(error)}</span>
