@@ -30,5 +30,7 @@ test.describe("application shell", () => {
   test("offline demo mode is said plainly when no model credentials are configured", async ({ page }) => {
     await page.goto("/");
     await expect(page.getByTestId("offline-demo-banner")).toContainText("Offline demo mode");
+    // Said for the person reading it, not for whoever configures the server.
+    await expect(page.getByTestId("offline-demo-banner")).not.toContainText("ANTHROPIC_API_KEY");
   });
 });
