@@ -129,3 +129,17 @@ test.describe("the agent page's header and address", () => {
     await expect(page.getByTestId("agent-name")).toHaveText("Python tutor");
   });
 });
+
+test.describe("an empty chat", () => {
+  test("offers the template's suggested prompts, and one click sends one", async ({ page }) => {
+    test.setTimeout(180_000);
+    const chat = await openNewAgentChat(page, "Python tutor");
+    const suggestions = page.getByRole("list", { name: "Suggested prompts" });
+    await suggestions.getByRole("button", { name: "compute the sum of 1 to 100 in Python" }).click();
+    await expect(page.getByTestId("user-message")).toHaveText("compute the sum of 1 to 100 in Python");
+    await expect(chat.assistantMessages()).toHaveCount(1);
+    await expect(chat.lastReply()).toHaveAttribute("data-status", "complete", { timeout: 120_000 });
+    await expect(chat.lastReply()).toContainText("5050");
+    await expect(suggestions).toBeHidden();
+  });
+});

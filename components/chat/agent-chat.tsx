@@ -16,6 +16,8 @@ import { RunIndicator } from "./run-indicator";
 import { useStickToBottom } from "./use-stick-to-bottom";
 
 // Sharing is used now and then: its dialog loads when first opened, not with the chat.
+// Shown only in an empty chat of an agent made from a template, so it loads then.
+const SuggestedPrompts = lazy(() => import("./suggested-prompts").then((module) => ({ default: module.SuggestedPrompts })));
 const ShareAgentDialog = lazy(() => import("@/components/share/share-agent-dialog").then((module) => ({ default: module.ShareAgentDialog })));
 
 function newClientMessageId(): string {
@@ -292,6 +294,11 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                 {messages.length === 0 && !store.loading ? (
                   <div className="rounded-card border border-dashed border-border bg-surface p-8 text-center text-sm text-ink-muted">
                     Ask this agent something to get started. It can run Python, read and write files, and make charts in its own workspace.
+                    {agent?.templateId ? (
+                      <Suspense fallback={null}>
+                        <SuggestedPrompts templateId={agent.templateId} onPick={(prompt) => connected && !live && void send(prompt)} />
+                      </Suspense>
+                    ) : null}
                   </div>
                 ) : null}
                 {messages.map((message) => (
