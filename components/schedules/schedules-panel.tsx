@@ -113,7 +113,7 @@ function ScheduleItem({
             {schedule.prompt}
           </p>
         </div>
-        <EnabledSwitch enabled={schedule.enabled} disabled={saving} onChange={(enabled) => void setEnabled(schedule.id, enabled)} />
+        <EnabledSwitch label={`Run “${schedule.prompt}” on schedule`} enabled={schedule.enabled} disabled={saving} onChange={(enabled) => void setEnabled(schedule.id, enabled)} />
       </div>
 
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
@@ -172,13 +172,14 @@ function ScheduleItem({
   );
 }
 
-function EnabledSwitch({ enabled, disabled, onChange }: { enabled: boolean; disabled: boolean; onChange(enabled: boolean): void }) {
+// Named for what it controls; whether it is on is aria-checked's to say.
+function EnabledSwitch({ label, enabled, disabled, onChange }: { label: string; enabled: boolean; disabled: boolean; onChange(enabled: boolean): void }) {
   return (
     <button
       type="button"
       role="switch"
       aria-checked={enabled}
-      aria-label="Turned on"
+      aria-label={label}
       disabled={disabled}
       onClick={() => onChange(!enabled)}
       className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors disabled:opacity-60 ${enabled ? "bg-accent" : "bg-surface-muted ring-1 ring-border"}`}
