@@ -97,7 +97,7 @@ test.describe("new conversation", () => {
     await expect(chat.lastReply()).not.toHaveAttribute("data-status", "streaming", { timeout: 120_000 });
 
     // The first conversation kept only its own exchange.
-    await page.getByTestId("conversation-list").getByRole("button", { name: "compute the sum of 1 to 100 in Python", exact: true }).click();
+    await page.getByTestId("conversation-list").getByRole("button", { name: /^compute the sum of 1 to 100 in Python/ }).click();
     await expect(page.getByTestId("user-message")).toHaveCount(1);
     await expect(page.getByTestId("user-message")).toHaveText("compute the sum of 1 to 100 in Python");
   });
@@ -141,5 +141,38 @@ test.describe("an empty chat", () => {
     await expect(chat.lastReply()).toHaveAttribute("data-status", "complete", { timeout: 120_000 });
     await expect(chat.lastReply()).toContainText("5050");
     await expect(suggestions).toBeHidden();
+  });
+});
+
+test.describe("the conversation list", () => {
+  test("titles take the width, times show, and rename and delete are reachable by keyboard and on a phone, with the app's own confirmation", async ({ page }) => {
+    test.setTimeout(180_000);
+    page.on("dialog", (dialog) => {
+      throw new Error(`a browser dialog appeared: ${dialog.message()}`);
+    });
+    const chat = await openNewAgentChat(page, "Python tutor");
+    await chat.send("compute the sum of 1 to 100 in Python");
+    expect(await chat.waitForReply()).toBe("complete");
+    const item = chat.conversations().first();
+    await expect(item.locator("time")).toBeVisible();
+    const widths = await item.evaluate((li) => ({ item: li.getBoundingClientRect().width, title: li.querySelector("button")!.getBoundingClientRect().width }));
+    expect(widths.title).toBeGreaterThanOrEqual(widths.item - 40);
+
+    // Keyboard: the actions button, then Rename.
+    await page.getByRole("button", { name: /^Actions for compute the sum/ }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Rename", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Conversation title").fill("Sums");
+    await page.keyboard.press("Enter");
+    await expect(item).toContainText("Sums");
+
+    // On a phone (no hover) the same button is there, and deleting asks in the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole("button", { name: "Chats" }).click();
+    await page.getByRole("button", { name: "Actions for Sums" }).last().click();
+    await page.getByRole("button", { name: "Delete", exact: true }).last().click();
+    await page.getByRole("button", { name: "Delete conversation" }).last().click();
+    await expect(page.getByText("No conversations yet.").last()).toBeVisible();
   });
 });

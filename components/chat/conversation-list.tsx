@@ -20,6 +20,8 @@ export function ConversationList({
 }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [draft, setDraft] = useState("");
+  const [menuFor, setMenuFor] = useState<string | null>(null);
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   return (
     <nav aria-label="Conversations" className="flex h-full flex-col">
       <button
@@ -32,7 +34,7 @@ export function ConversationList({
       <ul className="flex-1 space-y-0.5 overflow-y-auto px-2 pb-3" data-testid="conversation-list">
         {conversations.length === 0 ? <li className="px-2 py-1 text-sm text-ink-muted">No conversations yet.</li> : null}
         {conversations.map((conversation) => (
-          <li key={conversation.id} className="group flex items-center gap-1">
+          <li key={conversation.id} className="flex items-center gap-1">
             {editing === conversation.id ? (
               <form
                 className="flex-1"
@@ -56,38 +58,69 @@ export function ConversationList({
                 />
               </form>
             ) : (
-              <>
-                <button
-                  type="button"
-                  onClick={() => onOpen(conversation.id)}
-                  aria-current={conversation.id === activeId ? "page" : undefined}
-                  className={`min-w-0 flex-1 truncate rounded px-2 py-1.5 text-left text-sm ${conversation.id === activeId ? "bg-surface-muted font-medium text-ink" : "text-ink-muted hover:bg-surface-muted"}`}
-                >
-                  {conversation.status === "running" ? <span aria-label="running" className="mr-1.5 inline-block h-1.5 w-1.5 animate-pulse rounded-full bg-accent align-middle" /> : null}
-                  {conversation.title || "New conversation"}
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Rename ${conversation.title || "conversation"}`}
-                  onClick={() => {
-                    setDraft(conversation.title);
-                    setEditing(conversation.id);
-                  }}
-                  className="rounded px-1 text-xs text-ink-muted opacity-0 group-hover:opacity-100 focus:opacity-100"
-                >
-                  Rename
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Delete ${conversation.title || "conversation"}`}
-                  onClick={() => {
-                    if (window.confirm(`Delete "${conversation.title || "New conversation"}"? Its messages will be gone for good.`)) onDelete(conversation.id);
-                  }}
-                  className="rounded px-1 text-xs text-danger opacity-0 group-hover:opacity-100 focus:opacity-100"
-                >
-                  Delete
-                </button>
-              </>
+              <div className="min-w-0 flex-1">
+                <div className="flex items-start">
+                  <button
+                    type="button"
+                    onClick={() => onOpen(conversation.id)}
+                    aria-current={conversation.id === activeId ? "page" : undefined}
+                    className={`min-w-0 flex-1 rounded px-2 py-1.5 text-left text-sm ${conversation.id === activeId ? "bg-surface-muted font-medium text-ink" : "text-ink-muted hover:bg-surface-muted"}`}
+                  >
+                    <span className="block truncate">
+                      {conversation.status === "running" ? <span aria-label="running" className="mr-1.5 inline-block h-1.5 w-1.5 animate-pulse rounded-full bg-accent align-middle" /> : null}
+                      {conversation.title || "New conversation"}
+                    </span>
+                    <time dateTime={conversation.updatedAt} className="block text-xs font-normal text-ink-muted">
+                      {new Date(conversation.updatedAt).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })}
+                    </time>
+                  </button>
+                  {/* Always there (a phone has no hover), one small button: the title keeps the width. */}
+                  <button
+                    type="button"
+                    aria-label={`Actions for ${conversation.title || "New conversation"}`}
+                    aria-expanded={menuFor === conversation.id}
+                    onClick={() => {
+                      setConfirmingDelete(false);
+                      setMenuFor((current) => (current === conversation.id ? null : conversation.id));
+                    }}
+                    className="h-8 w-7 shrink-0 rounded text-ink-muted hover:bg-surface-muted"
+                  >
+                    ⋯
+                  </button>
+                </div>
+                {menuFor === conversation.id ? (
+                  <div className="flex flex-wrap items-center gap-2 px-2 pb-2 text-xs">
+                    {confirmingDelete ? (
+                      <>
+                        <span className="text-ink">Delete for good?</span>
+                        <button type="button" className="rounded bg-danger px-2 py-1 text-white" onClick={() => onDelete(conversation.id)}>
+                          Delete conversation
+                        </button>
+                        <button type="button" className="rounded border border-border px-2 py-1" onClick={() => setConfirmingDelete(false)}>
+                          Cancel
+                        </button>
+                      </>
+                    ) : (
+                      <>
+                        <button
+                          type="button"
+                          className="rounded border border-border px-2 py-1"
+                          onClick={() => {
+                            setDraft(conversation.title);
+                            setEditing(conversation.id);
+                            setMenuFor(null);
+                          }}
+                        >
+                          Rename
+                        </button>
+                        <button type="button" className="rounded border border-danger/40 px-2 py-1 text-danger" onClick={() => setConfirmingDelete(true)}>
+                          Delete
+                        </button>
+                      </>
+                    )}
+                  </div>
+                ) : null}
+              </div>
             )}
           </li>
         ))}
