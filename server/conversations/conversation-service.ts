@@ -114,6 +114,12 @@ export class ConversationService {
     return this.options.store.listConversationsByAgent(agentId, { ownerId: user.userId });
   }
 
+  /** The person's conversations with the agent whose title or words contain `text`. */
+  async searchConversations(user: ActingUser, agentId: string, text: string): Promise<Conversation[]> {
+    await this.agentForOwner(user, agentId);
+    return this.options.store.searchConversations(agentId, user.userId, text, { limit: 50 });
+  }
+
   async createConversation(user: ActingUser, agentId: string, title = ""): Promise<Conversation> {
     await this.agentForOwner(user, agentId);
     return this.options.store.createConversation({ agentId, ownerId: user.userId, title, claudeSessionId: randomUUID() });
@@ -276,6 +282,7 @@ export class ConversationService {
       ownerId: agent.ownerId,
       title: scheduledRunTitle(schedule, slot),
       claudeSessionId: randomUUID(),
+      scheduleId: schedule.id,
     });
     try {
       const { runId } = await this.startRun(conversation, agent, { prompt: schedule.prompt, clientMessageId: randomUUID(), trigger: "schedule", scheduleId: schedule.id });
