@@ -1,14 +1,15 @@
 "use client";
 
-import Link from "next/link";
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { Fragment, lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
+import { messageText } from "@/lib/message-text";
 import type { Agent, Conversation, Message } from "@/lib/records";
 import type { RunEventEnvelope } from "@/lib/socket-events";
 import { useChatStore } from "@/stores/chat-store";
 import { useConnectionStore } from "@/stores/connection-store";
 import { loadPlatformSocket } from "@/stores/platform-socket";
+import { AgentMissing, ChatShortcuts, ComposerAttachments, MessageActions } from "./chat-extras-loader";
 import { ChatComposer } from "./chat-composer";
 import { ChatMessage } from "./chat-message";
 import { ConversationList } from "./conversation-list";
@@ -50,6 +51,11 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
   const { listRef, contentRef, atBottom, scrollToBottom } = useStickToBottom<HTMLDivElement, HTMLDivElement>();
   // The conversation "+ New conversation" is creating: a message typed meanwhile waits for it.
   const creating = useRef<Promise<string | null> | null>(null);
+  const chatSection = useRef<HTMLElement>(null);
+  const [prefill, setPrefill] = useState<{ text: string } | null>(null);
+  // Files already in the agent's folder that the next message names; a send starts a fresh set.
+  const attached = useRef<string[]>([]);
+  const [attachmentsKey, setAttachmentsKey] = useState(0);
   const { conversationId, messages, live, error, conversations } = store;
 
   const follow = useCallback((id: string, afterSeq: number) => {
@@ -168,9 +174,14 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
     return created;
   };
 
-  const send = async (text: string) => {
+  const send = async (typed: string) => {
     const id = (await creating.current) ?? useChatStore.getState().conversationId ?? (await createConversation());
     if (!id) return;
+    const text = attached.current.length > 0 ? `${typed}\n\nAttached files (in your folder): ${attached.current.join(", ")}` : typed;
+    if (attached.current.length > 0) {
+      attached.current = [];
+      setAttachmentsKey((key) => key + 1);
+    }
     const clientMessageId = newClientMessageId();
     useChatStore.getState().addPendingUserMessage(id, clientMessageId, text);
     const socket = await loadPlatformSocket();
@@ -209,6 +220,7 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
 
   const conversationList = (
     <ConversationList
+      agentId={agentId}
       conversations={conversations}
       activeId={conversationId}
       onOpen={(id) => {
@@ -221,18 +233,19 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
       }}
       onRename={(id, title) => void rename(id, title)}
       onDelete={(id) => void remove(id)}
+      onExport={(id) =>
+        void import("./conversation-export")
+          .then((module) => module.downloadConversationMarkdown(id))
+          .catch((exportError: unknown) => useChatStore.getState().setError(asErrorPayload(exportError)))
+      }
     />
   );
 
   if (agentMissing) {
     return (
-      <div data-testid="agent-missing" className="mx-auto max-w-md rounded-card border border-border bg-surface p-8 text-center">
-        <h1 className="text-lg font-semibold">This agent isn&apos;t here</h1>
-        <p className="mt-2 text-sm text-ink-muted">It may have been deleted, or the link is mistyped or belongs to someone else&apos;s account.</p>
-        <Link href="/" className="mt-5 inline-block rounded-md bg-accent px-4 py-2 text-sm font-medium text-accent-ink hover:opacity-90">
-          Back to your agents
-        </Link>
-      </div>
+      <Suspense fallback={null}>
+        <AgentMissing />
+      </Suspense>
     );
   }
 
@@ -249,7 +262,10 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
         </div>
       ) : null}
 
-      <section className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
+      <section ref={chatSection} className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
+        <Suspense fallback={null}>
+          <ChatShortcuts running={Boolean(live)} onStop={stop} onNewChat={() => void createConversation()} />
+        </Suspense>
         <header className="flex flex-wrap items-center gap-3 border-b border-border bg-surface px-4 py-2 sm:flex-nowrap">
           <button type="button" className="rounded border border-border px-2 py-1 text-sm md:hidden" onClick={() => setShowConversations(true)}>
             Chats
@@ -301,8 +317,24 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                     ) : null}
                   </div>
                 ) : null}
-                {messages.map((message) => (
-                  <ChatMessage key={message.id} message={message} agentId={agentId} renderImage={renderImage} />
+                {messages.map((message, index) => (
+                  <Fragment key={message.id}>
+                    <ChatMessage message={message} agentId={agentId} renderImage={renderImage} />
+                    {message.status === "streaming" ? null : (
+                      <Suspense fallback={null}>
+                        <MessageActions
+                          message={message}
+                          last={messages.findLastIndex((other) => other.role === message.role) === index}
+                          busy={Boolean(live) || !connected}
+                          onRegenerate={() => {
+                            const question = messages.findLast((other) => other.role === "user");
+                            if (question) void send(messageText(question));
+                          }}
+                          onEdit={(text) => setPrefill({ text })}
+                        />
+                      </Suspense>
+                    )}
+                  </Fragment>
                 ))}
               </div>
             </div>
@@ -325,7 +357,19 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                 </button>
               </div>
             ) : null}
-            <ChatComposer disabled={!connected} running={Boolean(live)} stopping={live?.stopping ?? false} onSend={(text) => void send(text)} onStop={stop} />
+            <ChatComposer
+              disabled={!connected}
+              running={Boolean(live)}
+              stopping={live?.stopping ?? false}
+              onSend={(text) => void send(text)}
+              onStop={stop}
+              prefill={prefill}
+              accessory={
+                <Suspense fallback={null}>
+                  <ComposerAttachments key={attachmentsKey} agentId={agentId} dropTarget={chatSection} onChange={(paths) => (attached.current = paths)} />
+                </Suspense>
+              }
+            />
           </div>
           {openPanel ? (
             <aside
