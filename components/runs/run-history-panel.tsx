@@ -91,7 +91,8 @@ const statusLabels: Record<RunStatus, [string, BadgeTone]> = {
 
 function RunItem({ agentId, run, onOpenConversation }: { agentId: string; run: RunSummary; onOpenConversation(conversationId: string): void }) {
   const [label, tone] = statusLabels[run.status];
-  const title = run.conversationTitle.trim() || "Untitled conversation";
+  // Headed by what started it: a chat's title is only its first question.
+  const title = run.prompt || run.conversationTitle.trim() || "Untitled conversation";
   return (
     <article className="flex flex-col gap-2 rounded-card border border-border bg-surface p-3" data-testid="run-item" data-status={run.status} data-trigger={run.trigger}>
       <div className="flex flex-wrap items-center gap-2">
@@ -105,7 +106,7 @@ function RunItem({ agentId, run, onOpenConversation }: { agentId: string; run: R
         type="button"
         onClick={() => onOpenConversation(run.conversationId)}
         className="truncate text-left text-sm font-medium text-accent hover:underline"
-        title={`Open “${title}” in the chat`}
+        title={`Open “${run.conversationTitle.trim() || title}” in the chat`}
       >
         {title}
       </button>

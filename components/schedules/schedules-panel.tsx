@@ -5,9 +5,10 @@ import { useStore } from "zustand";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/run-api";
-import type { ScheduleFire } from "@/lib/records";
+import type { Notification, ScheduleFire } from "@/lib/records";
 import { schedulesPerAgentLimit, type ScheduleWithStatus } from "@/lib/schedule-api";
 import { describeCron } from "@/lib/schedule-presets";
+import { loadPlatformSocket } from "@/stores/platform-socket";
 import { createSchedulesStore, type SchedulesStore } from "@/stores/schedules-store";
 import type { StoreApi } from "zustand/vanilla";
 import { ScheduleDialog } from "./schedule-dialog";
@@ -29,8 +30,18 @@ export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { ag
     void store.getState().load();
     // Next run times and last results move on by themselves: refresh while the panel is open.
     const timer = window.setInterval(() => void store.getState().load(), 30_000);
-    return () => window.clearInterval(timer);
-  }, [store]);
+    // A run of this agent's ended (Run now, or a slot): its "Last run" says so at once. The fire
+    // is updated before the notification goes out, so the reload sees the outcome.
+    const onNotification = (notification: Notification) => {
+      if (notification.agentId === agentId) void store.getState().load();
+    };
+    const socket = loadPlatformSocket();
+    void socket.then((ready) => ready.on("notification:new", onNotification));
+    return () => {
+      window.clearInterval(timer);
+      void socket.then((ready) => ready.off("notification:new", onNotification));
+    };
+  }, [store, agentId]);
 
   return (
     <section className="flex flex-col gap-4 p-4" data-testid="schedules-panel">

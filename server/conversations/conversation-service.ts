@@ -73,6 +73,8 @@ export interface FinishedRun {
   status: "complete" | "interrupted" | "failed";
   /** The reply's text blocks joined: what the agent said. */
   outputText: string;
+  /** The reply's last text block: what it said after its steps, usually the result. */
+  resultText: string;
   /** Images (and other files) the agent wrote during the run, relative to its directory. */
   files: TurnFile[];
   error?: { code: string; message: string };
@@ -449,9 +451,8 @@ export class ConversationService {
     }).catch(() => undefined);
     if (this.options.onRunFinished) {
       const finishedRun = await store.getRun(run.id).catch(() => run);
-      const outputText = reply.blocks
-        .flatMap((block) => (block.type === "text" ? [block.text] : []))
-        .join("\n\n");
+      const texts = reply.blocks.flatMap((block) => (block.type === "text" && block.text.trim() ? [block.text] : []));
+      const outputText = texts.join("\n\n");
       await Promise.resolve(
         this.options.onRunFinished({
           run: finishedRun,
@@ -459,6 +460,7 @@ export class ConversationService {
           conversation,
           status,
           outputText,
+          resultText: texts.at(-1) ?? "",
           files,
           ...(status === "failed" && error ? { error } : {}),
         }),

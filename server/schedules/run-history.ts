@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { messageText } from "../../lib/message-text";
 import type { Message, Run } from "../../lib/records";
 import type { RunSummary } from "../../lib/run-api";
 import { runTriggerSchema } from "../../lib/records";
@@ -38,6 +39,13 @@ export function filesOf(reply: Pick<Message, "content"> | undefined): string[] {
   return reply.content.flatMap((block) => (block.type === "image" || block.type === "file" ? [block.path] : []));
 }
 
+/** The message a run answered: the person's last one before the run started. */
+export function promptOfRun(run: Pick<Run, "startedAt">, messages: readonly Message[]): string {
+  const question = messages.findLast((message) => message.role === "user" && message.createdAt <= run.startedAt);
+  const text = question ? messageText(question).replace(/\s+/g, " ") : "";
+  return text.length <= previewChars ? text : `${text.slice(0, previewChars - 1).trimEnd()}…`;
+}
+
 /**
  * The reply a run wrote: a run is created right after its prompt and right before its reply, so
  * the reply is the first assistant message created at or after the run started.
@@ -66,6 +74,10 @@ export async function summarizeRuns(store: PlatformStore, agentId: string, owner
   return runs.map((run) => {
     const detail = details.get(run.conversationId);
     const reply = detail ? replyOfRun(run, detail.messages) : undefined;
-    return { ...run, conversationTitle: detail?.title ?? "", outputPreview: outputPreviewOf(reply), files: filesOf(reply) };
+    return {
+      ...run,
+      conversationTitle: detail?.title ?? "",
+      prompt: detail ? promptOfRun(run, detail.messages) : "",
+      outputPreview: outputPreviewOf(reply), files: filesOf(reply) };
   });
 }
