@@ -158,3 +158,25 @@ test.describe("searching conversations", () => {
     await expect(page.getByTestId("conversation-list").first()).toBeVisible();
   });
 });
+
+test.describe("usage per month", () => {
+  test("the Runs panel sums this month's turns, tokens and cost, labelled as demo usage", async ({ page }) => {
+    test.setTimeout(180_000);
+    const chat = await openNewAgentChat(page);
+    await chat.send("compute the sum of 1 to 100 in Python");
+    expect(await chat.waitForReply()).toBe("complete");
+    await chat.send("now only the even numbers");
+    expect(await chat.waitForReply()).toBe("complete");
+
+    await page.getByRole("button", { name: "Runs", exact: true }).click();
+    const usage = page.getByTestId("agent-usage");
+    await expect(usage).toContainText("Usage by month · demo, not billed");
+    const month = usage.getByTestId("usage-month");
+    await expect(month).toHaveCount(1);
+    const thisMonth = new Date().toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+    await expect(month.getByRole("cell").nth(0)).toHaveText(thisMonth);
+    await expect(month.getByRole("cell").nth(1)).toHaveText("2");
+    await expect(month.getByRole("cell").nth(2)).toHaveText(/^[1-9][\d,]* \/ [1-9][\d,]*$/);
+    await expect(month.getByRole("cell").nth(3)).toHaveText(/^\$\d/);
+  });
+});

@@ -11,6 +11,23 @@ export interface RunSummary extends Run {
   files: string[];
 }
 
+/** One calendar month (UTC, "2026-12") of an agent's use by its owner. */
+export interface AgentUsageMonth {
+  month: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface AgentUsageResponse {
+  months: AgentUsageMonth[];
+}
+
+export function fetchAgentUsage(agentId: string): Promise<AgentUsageResponse> {
+  return apiFetch<AgentUsageResponse>(`/api/agents/${encodeURIComponent(agentId)}/usage`);
+}
+
 export interface RunListResponse {
   runs: RunSummary[];
 }

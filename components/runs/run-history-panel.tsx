@@ -8,6 +8,7 @@ import type { RunStatus } from "@/lib/records";
 import { formatCost, formatDateTime, formatDuration, type RunSummary } from "@/lib/run-api";
 import { useNotificationsStore } from "@/stores/notifications-store";
 import { createRunsStore, type RunFilter } from "@/stores/runs-store";
+import { AgentUsage } from "./agent-usage";
 import { openRunConversation } from "./open-run-conversation";
 
 const filters: { value: RunFilter; label: string }[] = [
@@ -57,6 +58,8 @@ export function RunHistoryPanel({ agentId, onOpenConversation: openInChat }: { a
           ))}
         </div>
       </div>
+
+      <AgentUsage agentId={agentId} refreshToken={latestNotification} />
 
       {problem ? (
         <p role="alert" className="rounded-md border border-danger/30 bg-danger/5 px-3 py-2 text-sm text-danger">

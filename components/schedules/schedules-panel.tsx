@@ -5,10 +5,10 @@ import { useStore } from "zustand";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { formatDateTime } from "@/lib/run-api";
-import type { Notification, ScheduleFire } from "@/lib/records";
+import type { ScheduleFire } from "@/lib/records";
 import { schedulesPerAgentLimit, type ScheduleWithStatus } from "@/lib/schedule-api";
 import { describeCron } from "@/lib/schedule-presets";
-import { loadPlatformSocket } from "@/stores/platform-socket";
+import { useNotificationsStore } from "@/stores/notifications-store";
 import { createSchedulesStore, type SchedulesStore } from "@/stores/schedules-store";
 import type { StoreApi } from "zustand/vanilla";
 import { ScheduleDialog } from "./schedule-dialog";
@@ -25,23 +25,20 @@ export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { ag
   const webhookSecret = useStore(store, (state) => state.webhookSecret);
   // undefined: closed; null: adding; a schedule: editing it.
   const [editing, setEditing] = useState<ScheduleWithStatus | null | undefined>(undefined);
+  const latestNotification = useNotificationsStore((state) => state.notifications[0]?.id);
 
   useEffect(() => {
     void store.getState().load();
     // Next run times and last results move on by themselves: refresh while the panel is open.
     const timer = window.setInterval(() => void store.getState().load(), 30_000);
-    // A run of this agent's ended (Run now, or a slot): its "Last run" says so at once. The fire
-    // is updated before the notification goes out, so the reload sees the outcome.
-    const onNotification = (notification: Notification) => {
-      if (notification.agentId === agentId) void store.getState().load();
-    };
-    const socket = loadPlatformSocket();
-    void socket.then((ready) => ready.on("notification:new", onNotification));
-    return () => {
-      window.clearInterval(timer);
-      void socket.then((ready) => ready.off("notification:new", onNotification));
-    };
-  }, [store, agentId]);
+    return () => window.clearInterval(timer);
+  }, [store]);
+
+  // A notification means a run just ended (Run now, or a slot): "Last run" says so at once. The
+  // fire is updated before the notification goes out, so the reload sees the outcome.
+  useEffect(() => {
+    if (latestNotification) void store.getState().load();
+  }, [store, latestNotification]);
 
   return (
     <section className="flex flex-col gap-4 p-4" data-testid="schedules-panel">
