@@ -1,20 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { AgentChatPage } from "./pages/agent-chat-page";
-import { DashboardPage } from "./pages/dashboard-page";
-import { signInAsGuest } from "./support/auth-pages";
+import { openNewAgentChat } from "./pages/agent-chat-page";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
-
-async function openNewAgentChat(page: Page): Promise<AgentChatPage> {
-  await signInAsGuest(page);
-  const dashboard = new DashboardPage(page);
-  await dashboard.createFromTemplate("Python tutor");
-  await dashboard.card("Python tutor").getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
-  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
-  return new AgentChatPage(page);
-}
 
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
 

@@ -1,6 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import { test } from "@playwright/test";
-import { AgentChatPage } from "./pages/agent-chat-page";
+import { openNewAgentChat } from "./pages/agent-chat-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
 
@@ -10,16 +10,6 @@ const SIZES = [
   { width: 1920, height: 1080 },
   { width: 390, height: 844 },
 ];
-
-async function openNewAgentChat(page: Page, template: string): Promise<AgentChatPage> {
-  await signInAsGuest(page);
-  const dashboard = new DashboardPage(page);
-  await dashboard.createFromTemplate(template);
-  await dashboard.card(template).getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
-  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
-  return new AgentChatPage(page);
-}
 
 /** The composer's text box and its button lie wholly inside the window, and the page itself does not scroll. */
 async function expectComposerOnScreen(page: Page, label: string): Promise<void> {

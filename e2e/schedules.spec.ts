@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { AgentChatPage } from "./pages/agent-chat-page";
+import { AgentChatPage, openNewAgentChat } from "./pages/agent-chat-page";
 import { NotificationBell, RunsPanel, SchedulesPanel } from "./pages/agent-panels-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
@@ -78,12 +78,7 @@ test.describe("scheduled runs", () => {
 test.describe("scheduled runs in the conversation list", () => {
   test("the runs of one schedule sit under one entry that opens to list them", async ({ page }) => {
     test.setTimeout(300_000);
-    await signInAsGuest(page);
-    const dashboard = new DashboardPage(page);
-    await dashboard.createFromTemplate("Python tutor");
-    await dashboard.card("Python tutor").getByRole("link").first().click();
-    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
-    const chat = new AgentChatPage(page);
+    const chat = await openNewAgentChat(page);
     await chat.send("hello");
     await chat.waitForReply();
     await chat.send("compute the sum of 1 to 100 in Python");
