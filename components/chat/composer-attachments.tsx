@@ -111,7 +111,10 @@ export function ComposerAttachments({
           title="Attach files (or drop them on the chat)"
           aria-label="Attach a file"
         >
-          📎
+          {/* A drawn paperclip: an emoji needs a font not every machine has. */}
+          <svg aria-hidden viewBox="0 0 24 24" className="h-5 w-5" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9" />
+          </svg>
         </button>
         {attachments.map((item) => (
           <span
