@@ -21,7 +21,9 @@ export function AppShell({
   signOutAction: UserMenuProps["signOutAction"];
 }) {
   return (
-    <div className="flex min-h-screen flex-col">
+    // A page that marks itself data-fills-window (the chat) gets exactly the window's height under
+    // the banner and header, whatever their size; every other page grows and scrolls as usual.
+    <div className="flex min-h-dvh flex-col has-[[data-fills-window]]:h-dvh">
       <OfflineDemoBanner initiallyOffline={offlineDemoModel} />
       <header className="border-b border-border bg-surface">
         <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-4">
@@ -39,7 +41,7 @@ export function AppShell({
           </div>
         </div>
       </header>
-      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8">{children}</main>
+      <main className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 has-[[data-fills-window]]:flex has-[[data-fills-window]]:min-h-0 has-[[data-fills-window]]:flex-col">{children}</main>
     </div>
   );
 }

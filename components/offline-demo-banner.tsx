@@ -9,8 +9,8 @@ export function OfflineDemoBanner({ initiallyOffline }: { initiallyOffline: bool
   if (!offline) return null;
   return (
     <div role="note" data-testid="offline-demo-banner" className="border-b border-warning/30 bg-warning/10 px-4 py-2 text-center text-sm text-ink">
-      <strong className="font-semibold">Offline demo mode.</strong> Replies come from a scripted demo model, not from Claude. Set{" "}
-      <code className="font-mono text-xs">ANTHROPIC_API_KEY</code> to use the real model.
+      <strong className="font-semibold">Offline demo mode.</strong> Replies come from a scripted demo model, not from Claude, and
+      cost nothing. Whoever runs this site can connect Claude.
     </div>
   );
 }

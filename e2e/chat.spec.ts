@@ -31,6 +31,7 @@ test.describe("chatting with an agent", () => {
     // Visible is not yet loaded: wait for the picture itself to arrive and decode.
     await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
     await expect(chat.lastReply().getByTestId("reply-usage")).toContainText("tokens");
+    await expect(chat.lastReply().getByTestId("reply-usage")).toContainText("demo, not billed");
     await expect(chat.lastReply()).not.toContainText("system-reminder");
     await page.screenshot({ path: "test-results/screenshots/chat.png", fullPage: true });
 
@@ -77,6 +78,12 @@ test.describe("chatting with an agent", () => {
     expect(await chat.waitForReply(30_000)).toBe("interrupted");
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await expect(chat.lastReply()).toContainText("Stopped before the reply was finished");
+    // What the CLI tells the model after Stop is not for people: a plain sentence instead.
+    await expect(chat.toolCalls().first()).toHaveAttribute("data-state", "stopped");
+    await expect(chat.toolCalls().first()).toContainText("Stopped before this step finished.");
+    await chat.toolCalls().first().getByRole("button").click();
+    await expect(page.getByTestId("message-list")).not.toContainText(/doesn't want to proceed|STOP what you are doing|tool_use_error|\/workspace\/agent-/);
+    await expect(chat.toolCalls().first()).not.toContainText("Bash");
 
     await chat.send("compute the sum of 1 to 100 in Python");
     expect(await chat.waitForReply()).toBe("complete");

@@ -28,6 +28,9 @@ test.describe("the dashboard", () => {
     await dashboard.duplicate("Quarterly charts");
     await expect(dashboard.card("Quarterly charts (copy)")).toBeVisible();
     await expect(dashboard.card("Quarterly charts (copy)")).toContainText("Charts for the quarterly sales review.");
+    // A copy says so; the original does not.
+    await expect(dashboard.card("Quarterly charts (copy)").getByTestId("agent-copy-note")).toHaveText("A copy: changing it leaves the original alone");
+    await expect(dashboard.card("Quarterly charts").getByTestId("agent-copy-note")).toHaveCount(0);
     await expect(dashboard.cards()).toHaveCount(3);
 
     await dashboard.search("tutor");
@@ -51,6 +54,16 @@ test.describe("the dashboard", () => {
     await expect(dashboard.cards()).toHaveCount(2);
     await expect(dashboard.card("Quarterly charts")).toBeVisible();
     await expect(dashboard.card("Python tutor")).toBeVisible();
+  });
+
+  test("the same template twice gives two agents that can be told apart", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await dashboard.createFromTemplate("Python tutor");
+    await page.getByRole("button", { name: "New agent" }).click();
+    await page.getByRole("button", { name: "Python tutor", exact: true }).click();
+    await expect(dashboard.card("Python tutor 2")).toBeVisible();
+    await expect(dashboard.card("Python tutor")).toHaveCount(1);
   });
 
   test("a blank agent needs a name, and an edit made elsewhere meanwhile is not overwritten", async ({ page }) => {

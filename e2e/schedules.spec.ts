@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { AgentChatPage } from "./pages/agent-chat-page";
+import { AgentChatPage, openNewAgentChat } from "./pages/agent-chat-page";
 import { NotificationBell, RunsPanel, SchedulesPanel } from "./pages/agent-panels-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
@@ -104,5 +104,79 @@ test.describe("scheduled runs", () => {
     await expect(onCard).toHaveAttribute("data-outcome", "refused", { timeout: 45_000 });
     await expect(onCard).toContainText(sentence);
     await page.screenshot({ path: "test-results/screenshots/schedule-webhook-refused.png" });
+  });
+});
+
+test.describe("scheduled runs in the conversation list", () => {
+  test("the runs of one schedule sit under one entry that opens to list them", async ({ page }) => {
+    test.setTimeout(300_000);
+    const chat = await openNewAgentChat(page);
+    await chat.send("hello");
+    await chat.waitForReply();
+    await chat.send("compute the sum of 1 to 100 in Python");
+    await chat.waitForReply();
+    // The Runs panel heads each run with what started it, not with the chat's title ("hello").
+    const runsPanel = new RunsPanel(page);
+    await runsPanel.open();
+    await expect(page.getByTestId("run-item").first().getByRole("button", { name: "compute the sum of 1 to 100 in Python", exact: true })).toBeVisible();
+
+    const schedules = new SchedulesPanel(page);
+    await schedules.open();
+    const prompt = "compute the sum of 1 to 10 in Python";
+    // Once a year: only "Run now" starts it during the journey.
+    await schedules.add({ prompt, cron: "0 3 1 1 *" });
+    const item = schedules.items().first();
+    for (let run = 1; run <= 2; run += 1) {
+      await item.getByRole("button", { name: "Run now" }).click();
+      await expect(chat.lastReply()).toHaveAttribute("data-status", "complete", { timeout: 120_000 });
+      await expect(chat.messages().getByTestId("user-message").first()).toHaveText(prompt);
+      // "Last run" follows the run's end by itself, without a reload.
+      await expect(item.getByTestId("schedule-last-run")).toContainText("Finished", { timeout: 20_000 });
+    }
+
+    const list = page.getByTestId("conversation-list");
+    const group = list.getByTestId("schedule-group");
+    await expect(group).toHaveCount(1);
+    const heading = group.getByRole("button", { name: /Scheduled · 2 runs/ });
+    await expect(heading).toContainText(prompt);
+    // The run on screen is shown in place; the prompt is said once, by the group.
+    await expect(heading).toHaveAttribute("aria-expanded", "true");
+    await expect(list.getByText(prompt)).toHaveCount(1);
+    const runs = group.getByRole("list", { name: `Runs of ${prompt}` }).getByRole("listitem");
+    await expect(runs).toHaveCount(2);
+    await heading.click();
+    await expect(runs).toHaveCount(0);
+    // The chat stays an entry of its own.
+    await expect(list.getByRole("button", { name: /hello/ }).first()).toBeVisible();
+    await heading.click();
+    await runs.last().getByRole("button").first().click();
+    await expect(chat.messages().getByTestId("user-message").first()).toHaveText(prompt);
+  });
+});
+
+test.describe("schedule choices", () => {
+  test("every few minutes and every few hours are choices of their own, no cron needed", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await dashboard.createFromTemplate("Python tutor");
+    await dashboard.card("Python tutor").getByRole("link").first().click();
+    const schedules = new SchedulesPanel(page);
+    await schedules.open();
+    const dialog = schedules.dialog();
+    for (const [choice, label, every, when] of [
+      ["Every few minutes", "Every how many minutes", "10", /^Every 10 minutes \(.+\)$/],
+      ["Every few hours", "Every how many hours", "3", /^Every 3 hours at :00 \(.+\)$/],
+    ] as const) {
+      await schedules.panel().getByRole("button", { name: "Add schedule" }).click();
+      await dialog.getByLabel("What the agent should do").fill(`check the inbox (${choice})`);
+      await dialog.getByLabel("How often").selectOption({ label: choice });
+      await dialog.getByLabel(label).fill(every);
+      await dialog.getByRole("button", { name: "Add schedule" }).click();
+      await expect(dialog).toBeHidden();
+      await expect(schedules.panel().getByRole("article", { name: `Schedule: check the inbox (${choice})` }).getByTestId("schedule-when")).toHaveText(when);
+    }
+    // Reopened, the schedule shows the same choice.
+    await schedules.items().first().getByRole("button", { name: "Edit" }).click();
+    await expect(dialog.getByLabel("How often")).toHaveValue(/minutes|hours/);
   });
 });

@@ -1,4 +1,5 @@
 import { diffLines } from "diff";
+import { modelName } from "./agent-choices";
 import type { AgentConfig, Schedule } from "./records";
 import { describeCron } from "./schedule-presets";
 
@@ -38,7 +39,10 @@ const fieldLabels: readonly [FieldChange["field"], string][] = [
 export function diffAgentVersions(before: AgentConfig, after: AgentConfig): AgentVersionDiff {
   const fields = fieldLabels
     .filter(([field]) => before[field] !== after[field])
-    .map(([field, label]) => ({ field, label, before: before[field], after: after[field] }));
+    .map(([field, label]) => {
+      const shown = field === "model" ? modelName : (value: string) => value;
+      return { field, label, before: shown(before[field]), after: shown(after[field]) };
+    });
   return {
     fields,
     instructions: before.instructions === after.instructions ? null : diffInstructions(before.instructions, after.instructions),

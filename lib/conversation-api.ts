@@ -9,3 +9,5 @@ export const messagePageQuerySchema = z.object({
   afterSeq: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(200),
 });
+/** `?q=` on an agent's conversations: only those whose title or words contain it. */
+export const conversationSearchQuerySchema = z.object({ q: z.string().trim().max(200, "is longer than 200 characters").optional() });

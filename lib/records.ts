@@ -214,6 +214,8 @@ export const conversationSchema = z.object({
   status: conversationStatusSchema,
   /** The seq of the newest message (0 when empty), so a client can page back from the end. */
   lastSeq: z.number().int().nonnegative(),
+  /** Set on a scheduled run's conversation, so the list can group a schedule's runs under it. */
+  scheduleId: recordIdSchema.optional(),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });
@@ -225,6 +227,7 @@ export const newConversationSchema = z
     ownerId: recordIdSchema,
     title: conversationSchema.shape.title.default(""),
     claudeSessionId: conversationSchema.shape.claudeSessionId.optional(),
+    scheduleId: recordIdSchema.optional(),
   })
   .strict();
 export type NewConversation = z.input<typeof newConversationSchema>;

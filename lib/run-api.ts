@@ -1,12 +1,31 @@
 import { apiFetch } from "./api-client";
 import type { Run, RunTrigger } from "./records";
 
-/** A run as the run history shows it: the run, its conversation's title, its output and the files it made. */
+/** A run as the run history shows it: the run, its prompt, its conversation's title, its output and the files it made. */
 export interface RunSummary extends Run {
   conversationTitle: string;
+  /** What started it: the message it answered (a scheduled run's is its schedule's prompt). */
+  prompt: string;
   outputPreview: string;
   /** Paths inside the agent's folder. */
   files: string[];
+}
+
+/** One calendar month (UTC, "2026-12") of an agent's use by its owner. */
+export interface AgentUsageMonth {
+  month: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface AgentUsageResponse {
+  months: AgentUsageMonth[];
+}
+
+export function fetchAgentUsage(agentId: string): Promise<AgentUsageResponse> {
+  return apiFetch<AgentUsageResponse>(`/api/agents/${encodeURIComponent(agentId)}/usage`);
 }
 
 export interface RunListResponse {

@@ -5,6 +5,8 @@
  */
 
 export type SchedulePreset =
+  | { kind: "minutes"; every: number }
+  | { kind: "hours"; every: number; minute: number }
   | { kind: "hourly"; minute: number }
   | { kind: "daily"; hour: number; minute: number }
   | { kind: "weekdays"; hour: number; minute: number }
@@ -14,7 +16,9 @@ export type SchedulePreset =
 export type SchedulePresetKind = SchedulePreset["kind"];
 
 export const presetKindChoices: readonly { value: SchedulePresetKind; label: string }[] = [
+  { value: "minutes", label: "Every few minutes" },
   { value: "hourly", label: "Every hour" },
+  { value: "hours", label: "Every few hours" },
   { value: "daily", label: "Every day" },
   { value: "weekdays", label: "Every weekday (Monday to Friday)" },
   { value: "weekly", label: "Once a week" },
@@ -29,6 +33,10 @@ const monthAbbreviations = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "au
 
 export function presetToCron(preset: SchedulePreset): string {
   switch (preset.kind) {
+    case "minutes":
+      return preset.every === 1 ? "* * * * *" : `*/${preset.every} * * * *`;
+    case "hours":
+      return `${preset.minute} */${preset.every} * * *`;
     case "hourly":
       return `${preset.minute} * * * *`;
     case "daily":
@@ -47,9 +55,15 @@ export function cronToPreset(cron: string): SchedulePreset {
   const fields = splitCron(cron);
   if (!fields) return { kind: "custom", cron };
   const [minuteField, hourField, dayField, monthField, weekdayField] = fields;
+  const minuteStep = stepOf(minuteField);
+  if (minuteStep !== null && minuteStep >= 1 && minuteStep <= 59 && hourField === "*" && dayField === "*" && monthField === "*" && weekdayField === "*") {
+    return { kind: "minutes", every: minuteStep };
+  }
   const minute = singleNumber(minuteField, 0, 59);
   if (minute === null || dayField !== "*" || monthField !== "*") return { kind: "custom", cron };
   if (hourField === "*" && weekdayField === "*") return { kind: "hourly", minute };
+  const hourStep = hourField === "*" ? null : stepOf(hourField);
+  if (hourStep !== null && hourStep >= 2 && hourStep <= 23 && weekdayField === "*") return { kind: "hours", every: hourStep, minute };
   const hour = singleNumber(hourField, 0, 23);
   if (hour === null) return { kind: "custom", cron };
   if (weekdayField === "*") return { kind: "daily", hour, minute };

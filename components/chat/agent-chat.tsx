@@ -1,19 +1,24 @@
 "use client";
 
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { Fragment, lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { apiFetch, asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
+import { messageText } from "@/lib/message-text";
 import type { Agent, Conversation, Message } from "@/lib/records";
 import type { RunEventEnvelope } from "@/lib/socket-events";
 import { useChatStore } from "@/stores/chat-store";
 import { useConnectionStore } from "@/stores/connection-store";
 import { loadPlatformSocket } from "@/stores/platform-socket";
+import { AgentMissing, ChatShortcuts, ComposerAttachments, MessageActions } from "./chat-extras-loader";
 import { ChatComposer } from "./chat-composer";
 import { ChatMessage } from "./chat-message";
 import { ConversationList } from "./conversation-list";
 import { RunIndicator } from "./run-indicator";
+import { useStickToBottom } from "./use-stick-to-bottom";
 
 // Sharing is used now and then: its dialog loads when first opened, not with the chat.
+// Shown only in an empty chat of an agent made from a template, so it loads then.
+const SuggestedPrompts = lazy(() => import("./suggested-prompts").then((module) => ({ default: module.SuggestedPrompts })));
 const ShareAgentDialog = lazy(() => import("@/components/share/share-agent-dialog").then((module) => ({ default: module.ShareAgentDialog })));
 
 function newClientMessageId(): string {
@@ -37,11 +42,20 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
   const store = useChatStore();
   const connected = useConnectionStore((state) => state.status === "connected");
   const [agent, setAgent] = useState<Agent | null>(null);
+  // An address that names no agent of this person's: a page that says so, not a working-looking chat.
+  const [agentMissing, setAgentMissing] = useState(false);
   const [openPanelId, setOpenPanelId] = useState<string | null>(null);
   const openPanel = panels.find((panel) => panel.id === openPanelId) ?? null;
   const [showConversations, setShowConversations] = useState(false);
   const [showShare, setShowShare] = useState(false);
-  const bottomRef = useRef<HTMLDivElement>(null);
+  const { listRef, contentRef, atBottom, scrollToBottom } = useStickToBottom<HTMLDivElement, HTMLDivElement>();
+  // The conversation "+ New conversation" is creating: a message typed meanwhile waits for it.
+  const creating = useRef<Promise<string | null> | null>(null);
+  const chatSection = useRef<HTMLElement>(null);
+  const [prefill, setPrefill] = useState<{ text: string } | null>(null);
+  // Files already in the agent's folder that the next message names; a send starts a fresh set.
+  const attached = useRef<string[]>([]);
+  const [attachmentsKey, setAttachmentsKey] = useState(0);
   const { conversationId, messages, live, error, conversations } = store;
 
   const follow = useCallback((id: string, afterSeq: number) => {
@@ -91,7 +105,10 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
         const first = list.find((conversation) => conversation.id === wanted) ?? list[0];
         if (first) await open(first.id);
       } catch (loadError) {
-        if (!cancelled) useChatStore.getState().setError(asErrorPayload(loadError));
+        if (cancelled) return;
+        const payload = asErrorPayload(loadError);
+        if (payload.code === "not_found" || payload.code === "forbidden") setAgentMissing(true);
+        else useChatStore.getState().setError(payload);
       }
     })();
     return () => {
@@ -129,25 +146,42 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
     };
   }, [follow]);
 
+  // Opening a conversation shows its end, wherever the previous one was scrolled to.
   useEffect(() => {
-    bottomRef.current?.scrollIntoView({ block: "end" });
-  }, [messages]);
+    scrollToBottom();
+  }, [conversationId, scrollToBottom]);
 
-  const createConversation = async (): Promise<string | null> => {
-    try {
-      const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/agents/${agentId}/conversations`, { method: "POST", json: {} });
-      useChatStore.getState().upsertConversation(conversation);
-      await open(conversation.id);
-      return conversation.id;
-    } catch (createError) {
-      useChatStore.getState().setError(asErrorPayload(createError));
-      return null;
-    }
+  const createConversation = (): Promise<string | null> => {
+    if (creating.current) return creating.current;
+    // The previous conversation leaves the screen at once, so nothing typed now can land in it.
+    const previous = useChatStore.getState().conversationId;
+    if (previous) void loadPlatformSocket().then((socket) => socket.emit("conversation:unfollow", { conversationId: previous }, () => undefined));
+    useChatStore.getState().openConversation(null);
+    const created = (async () => {
+      try {
+        const { conversation } = await apiFetch<{ conversation: Conversation }>(`/api/agents/${agentId}/conversations`, { method: "POST", json: {} });
+        useChatStore.getState().upsertConversation(conversation);
+        await open(conversation.id);
+        return conversation.id;
+      } catch (createError) {
+        useChatStore.getState().setError(asErrorPayload(createError));
+        return null;
+      } finally {
+        creating.current = null;
+      }
+    })();
+    creating.current = created;
+    return created;
   };
 
-  const send = async (text: string) => {
-    const id = useChatStore.getState().conversationId ?? (await createConversation());
+  const send = async (typed: string) => {
+    const id = (await creating.current) ?? useChatStore.getState().conversationId ?? (await createConversation());
     if (!id) return;
+    const text = attached.current.length > 0 ? `${typed}\n\nAttached files (in your folder): ${attached.current.join(", ")}` : typed;
+    if (attached.current.length > 0) {
+      attached.current = [];
+      setAttachmentsKey((key) => key + 1);
+    }
     const clientMessageId = newClientMessageId();
     useChatStore.getState().addPendingUserMessage(id, clientMessageId, text);
     const socket = await loadPlatformSocket();
@@ -186,6 +220,7 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
 
   const conversationList = (
     <ConversationList
+      agentId={agentId}
       conversations={conversations}
       activeId={conversationId}
       onOpen={(id) => {
@@ -198,11 +233,26 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
       }}
       onRename={(id, title) => void rename(id, title)}
       onDelete={(id) => void remove(id)}
+      onExport={(id) =>
+        void import("./conversation-export")
+          .then((module) => module.downloadConversationMarkdown(id))
+          .catch((exportError: unknown) => useChatStore.getState().setError(asErrorPayload(exportError)))
+      }
     />
   );
 
+  if (agentMissing) {
+    return (
+      <Suspense fallback={null}>
+        <AgentMissing />
+      </Suspense>
+    );
+  }
+
   return (
-    <div className="-mx-4 -my-8 flex h-[calc(100vh-3.5rem)] min-h-[480px]">
+    // Fills what the app shell leaves under its banner and header (data-fills-window), so the
+    // composer is always on screen.
+    <div data-fills-window className="-mx-4 -my-8 flex min-h-[480px] flex-1">
       <aside className="hidden w-64 shrink-0 border-r border-border bg-surface md:block">{conversationList}</aside>
       {showConversations ? (
         <div className="fixed inset-0 z-30 bg-ink/30 md:hidden" onClick={() => setShowConversations(false)}>
@@ -212,14 +262,17 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
         </div>
       ) : null}
 
-      <section className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
+      <section ref={chatSection} className="flex min-w-0 flex-1 flex-col" aria-label="Chat">
+        <Suspense fallback={null}>
+          <ChatShortcuts running={Boolean(live)} onStop={stop} onNewChat={() => void createConversation()} />
+        </Suspense>
         <header className="flex flex-wrap items-center gap-3 border-b border-border bg-surface px-4 py-2 sm:flex-nowrap">
           <button type="button" className="rounded border border-border px-2 py-1 text-sm md:hidden" onClick={() => setShowConversations(true)}>
             Chats
           </button>
-          <div className="min-w-0 flex-1">
-            <h1 className="truncate text-base font-semibold" data-testid="agent-name">
-              {agent?.name ?? "Agent"}
+          <div className="min-w-[8rem] flex-1">
+            <h1 className="truncate text-base font-semibold" data-testid="agent-name" aria-busy={!agent}>
+              {agent ? agent.name : <span aria-hidden className="inline-block h-4 w-32 animate-pulse rounded bg-surface-muted align-middle" />}
             </h1>
             {agent?.description ? <p className="truncate text-xs text-ink-muted">{agent.description}</p> : null}
           </div>
@@ -252,19 +305,50 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
 
         <div className="flex min-h-0 flex-1">
           <div className="flex min-w-0 flex-1 flex-col">
-            <div className="flex-1 overflow-y-auto px-4 py-6" data-testid="message-list">
-              <div className="mx-auto max-w-3xl space-y-6">
+            <div ref={listRef} className="min-h-0 flex-1 overflow-y-auto px-4 py-6" data-testid="message-list">
+              <div ref={contentRef} className="mx-auto max-w-3xl space-y-6">
                 {messages.length === 0 && !store.loading ? (
                   <div className="rounded-card border border-dashed border-border bg-surface p-8 text-center text-sm text-ink-muted">
                     Ask this agent something to get started. It can run Python, read and write files, and make charts in its own workspace.
+                    {agent?.templateId ? (
+                      <Suspense fallback={null}>
+                        <SuggestedPrompts templateId={agent.templateId} onPick={(prompt) => connected && !live && void send(prompt)} />
+                      </Suspense>
+                    ) : null}
                   </div>
                 ) : null}
-                {messages.map((message) => (
-                  <ChatMessage key={message.id} message={message} agentId={agentId} renderImage={renderImage} />
+                {messages.map((message, index) => (
+                  <Fragment key={message.id}>
+                    <ChatMessage message={message} agentId={agentId} renderImage={renderImage} />
+                    {message.status === "streaming" ? null : (
+                      <Suspense fallback={null}>
+                        <MessageActions
+                          message={message}
+                          last={messages.findLastIndex((other) => other.role === message.role) === index}
+                          busy={Boolean(live) || !connected}
+                          onRegenerate={() => {
+                            const question = messages.findLast((other) => other.role === "user");
+                            if (question) void send(messageText(question));
+                          }}
+                          onEdit={(text) => setPrefill({ text })}
+                        />
+                      </Suspense>
+                    )}
+                  </Fragment>
                 ))}
-                <div ref={bottomRef} />
               </div>
             </div>
+            {atBottom ? null : (
+              <div className="relative">
+                <button
+                  type="button"
+                  onClick={scrollToBottom}
+                  className="absolute -top-12 left-1/2 -translate-x-1/2 rounded-full border border-border bg-surface px-3 py-1.5 text-sm text-ink shadow-card hover:border-accent"
+                >
+                  ↓ Latest
+                </button>
+              </div>
+            )}
             {error ? (
               <div role="alert" className="mx-4 mb-2 flex items-start justify-between gap-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
                 <span>{errorMessageFor(error)}</span>
@@ -273,7 +357,19 @@ export function AgentChat({ agentId, panels = [], renderImage }: { agentId: stri
                 </button>
               </div>
             ) : null}
-            <ChatComposer disabled={!connected} running={Boolean(live)} stopping={live?.stopping ?? false} onSend={(text) => void send(text)} onStop={stop} />
+            <ChatComposer
+              disabled={!connected}
+              running={Boolean(live)}
+              stopping={live?.stopping ?? false}
+              onSend={(text) => void send(text)}
+              onStop={stop}
+              prefill={prefill}
+              accessory={
+                <Suspense fallback={null}>
+                  <ComposerAttachments key={attachmentsKey} agentId={agentId} dropTarget={chatSection} onChange={(paths) => (attached.current = paths)} />
+                </Suspense>
+              }
+            />
           </div>
           {openPanel ? (
             <aside

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 export function ChatComposer({
   disabled,
@@ -8,14 +8,30 @@ export function ChatComposer({
   stopping,
   onSend,
   onStop,
+  prefill,
+  accessory,
 }: {
   disabled: boolean;
   running: boolean;
   stopping: boolean;
   onSend(text: string): void;
   onStop(): void;
+  /** Text put back to edit (a new object each time, so the same text can come twice). */
+  prefill?: { text: string } | null;
+  /** Shown before the text box (attachments). */
+  accessory?: ReactNode;
 }) {
   const [text, setText] = useState("");
+  const box = useRef<HTMLTextAreaElement>(null);
+  // Adjusted while rendering (React's pattern for state derived from a prop), focused after.
+  const [shownPrefill, setShownPrefill] = useState(prefill);
+  if (prefill !== shownPrefill) {
+    setShownPrefill(prefill);
+    if (prefill) setText(prefill.text);
+  }
+  useEffect(() => {
+    if (prefill) box.current?.focus();
+  }, [prefill]);
   const send = () => {
     const trimmed = text.trim();
     if (!trimmed || disabled || running) return;
@@ -40,7 +56,9 @@ export function ChatComposer({
       <label htmlFor="chat-input" className="sr-only">
         Message the agent
       </label>
+      {accessory}
       <textarea
+        ref={box}
         id="chat-input"
         value={text}
         onChange={(event) => setText(event.target.value)}

@@ -4,7 +4,8 @@ import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorCode } from "@/lib/errors";
 import { fileContentUrl } from "@/lib/file-urls";
 import type { ContentBlock, Message } from "@/lib/records";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
+import { useConnectionStore } from "@/stores/connection-store";
 import type { Markdown as MarkdownComponent } from "./markdown";
 
 // The markdown renderer is a large share of the chat page's JavaScript: it loads after the page,
@@ -23,7 +24,15 @@ function Markdown({ text }: { text: string }) {
   if (!Rendered) return <p className="text-[15px] leading-relaxed whitespace-pre-wrap">{text}</p>;
   return <Rendered text={text} />;
 }
-import { ToolCallCard, type ToolCallView } from "./tool-call-card";
+import type { ToolCallView } from "./tool-call-card";
+
+// A step's card (its plain wording, details, highlighted code) loads with the first step shown,
+// keeping the chat's first load within budget; until then a quiet placeholder row holds its place.
+const ToolCallCard = lazy(() => import("./tool-call-card").then((module) => ({ default: module.ToolCallCard })));
+
+function ToolCallPlaceholder() {
+  return <div aria-hidden className="h-9 rounded-md border border-border bg-surface" />;
+}
 
 type Piece =
   | { kind: "text"; text: string }
@@ -79,6 +88,12 @@ export function ChatMessage({ message, agentId, renderImage }: { message: Messag
     );
   }
 
+  return <AssistantMessage message={message} agentId={agentId} renderImage={renderImage} />;
+}
+
+function AssistantMessage({ message, agentId, renderImage }: { message: Message; agentId?: string; renderImage?: (path: string) => React.ReactNode }) {
+  // The demo model reports made-up usage: it is labelled so nobody thinks money was spent.
+  const demo = useConnectionStore((state) => state.offlineDemoModel) === true;
   const pieces = piecesOf(message.content);
   const streaming = message.status === "streaming";
   return (
@@ -87,7 +102,9 @@ export function ChatMessage({ message, agentId, renderImage }: { message: Messag
         piece.kind === "text" ? (
           <Markdown key={index} text={piece.text} />
         ) : piece.kind === "tool" ? (
-          <ToolCallCard key={piece.call.id} call={piece.call} />
+          <Suspense key={piece.call.id} fallback={<ToolCallPlaceholder />}>
+            <ToolCallCard call={piece.call} reply={{ finished: !streaming, stopped: message.status === "interrupted" }} />
+          </Suspense>
         ) : piece.kind === "image" ? (
           <div key={piece.path}>{renderImage?.(piece.path)}</div>
         ) : null,
@@ -108,6 +125,7 @@ export function ChatMessage({ message, agentId, renderImage }: { message: Messag
         <p data-testid="reply-usage" className="text-xs text-ink-muted">
           {message.usage ? `${(message.usage.inputTokens + message.usage.cacheReadTokens + message.usage.cacheCreationTokens).toLocaleString()} tokens in · ${message.usage.outputTokens.toLocaleString()} out` : null}
           {message.costUsd !== undefined ? ` · ${formatCost(message.costUsd)}` : null}
+          {demo ? " · demo, not billed" : null}
         </p>
       ) : null}
     </div>

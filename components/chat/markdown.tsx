@@ -2,6 +2,7 @@
 
 import { memo, type ReactNode } from "react";
 import ReactMarkdown, { defaultUrlTransform, type UrlTransform } from "react-markdown";
+import { CopyButton } from "./copy-button";
 import remarkGfm from "remark-gfm";
 import { isPlatformImageSource, outsideImageHost } from "@/lib/markdown-images";
 import { HighlightedCode } from "./lazy-highlighted-code";
@@ -61,7 +62,13 @@ export const Markdown = memo(function Markdown({ text }: { text: string }) {
             if (!language && !text.includes("\n")) {
               return <code className="rounded bg-surface-muted px-1 py-0.5 font-mono text-[13px]">{children}</code>;
             }
-            return <HighlightedCode code={text.replace(/\n$/, "")} language={language} />;
+            const code = text.replace(/\n$/, "");
+            return (
+              <div className="relative" data-testid="code-block">
+                <HighlightedCode code={code} language={language} />
+                <CopyButton text={code} label="Copy code" className="absolute top-1.5 right-1.5 rounded border border-border bg-surface/90 px-2 py-0.5 text-xs text-ink-muted hover:text-accent" />
+              </div>
+            );
           },
           pre({ children }) {
             return <>{children}</>;

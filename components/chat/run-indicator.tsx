@@ -21,10 +21,13 @@ export function RunIndicator({ startedAt, stopping, waiting = null }: { startedA
       data-testid="run-indicator"
       data-waiting={waiting?.kind ?? undefined}
       role="status"
-      className="flex items-center gap-2 text-sm text-ink-muted"
+      title={label}
+      className="flex min-w-0 items-center gap-2 text-sm text-ink-muted"
     >
-      <span aria-hidden className={`h-2 w-2 animate-pulse rounded-full ${waiting && !stopping ? "bg-warning" : "bg-accent"}`} />
-      {label} · {elapsed(now - startedAt)}
+      <span aria-hidden className={`h-2 w-2 shrink-0 animate-pulse rounded-full ${waiting && !stopping ? "bg-warning" : "bg-accent"}`} />
+      {/* A long wait message gives way before the agent's name does. */}
+      <span className="min-w-0 truncate">{label}</span>
+      <span className="shrink-0">· {elapsed(now - startedAt)}</span>
     </div>
   );
 }

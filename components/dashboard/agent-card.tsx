@@ -45,6 +45,7 @@ export function AgentCard({
           </h2>
           <div className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-ink-muted">
             <AgentStatusBadge status={agent.status} />
+            {agent.copiedFrom ? <span data-testid="agent-copy-note">A copy: changing it leaves the original alone</span> : null}
             <span>
               Active{" "}
               <time dateTime={agent.lastActivityAt} title={new Date(agent.lastActivityAt).toLocaleString()}>

@@ -8,6 +8,7 @@ import type { RunStatus } from "@/lib/records";
 import { formatCost, formatDateTime, formatDuration, type RunSummary } from "@/lib/run-api";
 import { useNotificationsStore } from "@/stores/notifications-store";
 import { createRunsStore, type RunFilter } from "@/stores/runs-store";
+import { AgentUsage } from "./agent-usage";
 import { openRunConversation } from "./open-run-conversation";
 import { WebhookOutcomeNote } from "./webhook-outcome";
 
@@ -59,6 +60,8 @@ export function RunHistoryPanel({ agentId, onOpenConversation: openInChat }: { a
         </div>
       </div>
 
+      <AgentUsage agentId={agentId} refreshToken={latestNotification} />
+
       {problem ? (
         <p role="alert" className="rounded-md border border-danger/30 bg-danger/5 px-3 py-2 text-sm text-danger">
           {problem}
@@ -92,7 +95,8 @@ const statusLabels: Record<RunStatus, [string, BadgeTone]> = {
 
 function RunItem({ agentId, run, onOpenConversation }: { agentId: string; run: RunSummary; onOpenConversation(conversationId: string): void }) {
   const [label, tone] = statusLabels[run.status];
-  const title = run.conversationTitle.trim() || "Untitled conversation";
+  // Headed by what started it: a chat's title is only its first question.
+  const title = run.prompt || run.conversationTitle.trim() || "Untitled conversation";
   return (
     <article className="flex flex-col gap-2 rounded-card border border-border bg-surface p-3" data-testid="run-item" data-status={run.status} data-trigger={run.trigger}>
       <div className="flex flex-wrap items-center gap-2">
@@ -106,7 +110,7 @@ function RunItem({ agentId, run, onOpenConversation }: { agentId: string; run: R
         type="button"
         onClick={() => onOpenConversation(run.conversationId)}
         className="truncate text-left text-sm font-medium text-accent hover:underline"
-        title={`Open “${title}” in the chat`}
+        title={`Open “${run.conversationTitle.trim() || title}” in the chat`}
       >
         {title}
       </button>

@@ -31,6 +31,8 @@ interface FormValues {
   /** "HH:MM" for daily, weekdays and weekly. */
   time: string;
   minute: string;
+  /** How many minutes or hours apart, for "every few minutes/hours". */
+  every: string;
   weekday: string;
   cron: string;
   timezone: string;
@@ -39,7 +41,7 @@ interface FormValues {
   webhookUrl: string;
 }
 
-type FieldErrors = Partial<Record<"prompt" | "time" | "minute" | "cron" | "timezone" | "webhookUrl", string>>;
+type FieldErrors = Partial<Record<"prompt" | "time" | "minute" | "every" | "cron" | "timezone" | "webhookUrl", string>>;
 
 /** Adding a schedule (`schedule` null) or editing one. Mounted only while open. */
 interface ScheduleDialogProps {
@@ -72,6 +74,7 @@ function initialValues(schedule: ScheduleWithStatus | null): FormValues {
     kind: preset.kind,
     time: formatClock(hour, minute),
     minute: String(minute),
+    every: String("every" in preset ? preset.every : preset.kind === "custom" ? 15 : 2),
     weekday: String(preset.kind === "weekly" ? preset.weekday : 1),
     cron: schedule?.cron ?? "0 9 * * 1-5",
     timezone: schedule?.timezone ?? browserTimeZone(),
@@ -87,10 +90,17 @@ function cronOf(values: FormValues): { cron: string } | { errors: FieldErrors } 
     const problem = cronProblem(values.cron);
     return problem ? { errors: { cron: problem } } : { cron: presetToCron({ kind: "custom", cron: values.cron }) };
   }
-  if (values.kind === "hourly") {
+  const every = Number(values.every);
+  if (values.kind === "minutes") {
+    if (!/^\d{1,2}$/.test(values.every.trim()) || every < 1 || every > 59) return { errors: { every: "Enter a number of minutes from 1 to 59." } };
+    return { cron: presetToCron({ kind: "minutes", every }) };
+  }
+  if (values.kind === "hourly" || values.kind === "hours") {
     const minute = Number(values.minute);
     if (!/^\d{1,2}$/.test(values.minute.trim()) || minute > 59) return { errors: { minute: "Enter a minute from 0 to 59." } };
-    return { cron: presetToCron({ kind: "hourly", minute }) };
+    if (values.kind === "hourly") return { cron: presetToCron({ kind: "hourly", minute }) };
+    if (!/^\d{1,2}$/.test(values.every.trim()) || every < 2 || every > 23) return { errors: { every: "Enter a number of hours from 2 to 23." } };
+    return { cron: presetToCron({ kind: "hours", every, minute }) };
   }
   const clock = parseClock(values.time);
   if (!clock) return { errors: { time: "Enter a time of day, like 09:00." } };
@@ -161,7 +171,19 @@ function ScheduleForm({ schedule, webhookSecret, saving, onSave, onClose }: Sche
           value={values.kind}
           onChange={(event) => update({ kind: event.target.value as SchedulePresetKind })}
         />
-        {values.kind === "hourly" ? (
+        {values.kind === "minutes" || values.kind === "hours" ? (
+          <TextField
+            label={values.kind === "minutes" ? "Every how many minutes" : "Every how many hours"}
+            type="number"
+            min={values.kind === "minutes" ? 1 : 2}
+            max={values.kind === "minutes" ? 59 : 23}
+            inputMode="numeric"
+            value={values.every}
+            error={errors.every}
+            onChange={(event) => update({ every: event.target.value })}
+          />
+        ) : null}
+        {values.kind === "hourly" || values.kind === "hours" ? (
           <TextField
             label="Minutes past the hour"
             type="number"

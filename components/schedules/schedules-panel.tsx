@@ -8,6 +8,7 @@ import { formatDateTime } from "@/lib/run-api";
 import type { ScheduleFire } from "@/lib/records";
 import { schedulesPerAgentLimit, type ScheduleWithStatus } from "@/lib/schedule-api";
 import { describeCron } from "@/lib/schedule-presets";
+import { useNotificationsStore } from "@/stores/notifications-store";
 import { createSchedulesStore, type SchedulesStore } from "@/stores/schedules-store";
 import type { StoreApi } from "zustand/vanilla";
 import { ScheduleDialog } from "./schedule-dialog";
@@ -25,6 +26,7 @@ export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { ag
   const webhookSecret = useStore(store, (state) => state.webhookSecret);
   // undefined: closed; null: adding; a schedule: editing it.
   const [editing, setEditing] = useState<ScheduleWithStatus | null | undefined>(undefined);
+  const latestNotification = useNotificationsStore((state) => state.notifications[0]?.id);
 
   useEffect(() => {
     void store.getState().load();
@@ -32,6 +34,12 @@ export function SchedulesPanel({ agentId, onOpenConversation: openInChat }: { ag
     const timer = window.setInterval(() => void store.getState().load(), 30_000);
     return () => window.clearInterval(timer);
   }, [store]);
+
+  // A notification means a run just ended (Run now, or a slot): "Last run" says so at once. The
+  // fire is updated before the notification goes out, so the reload sees the outcome.
+  useEffect(() => {
+    if (latestNotification) void store.getState().load();
+  }, [store, latestNotification]);
 
   return (
     <section className="flex flex-col gap-4 p-4" data-testid="schedules-panel">
@@ -114,7 +122,7 @@ function ScheduleItem({
             {schedule.prompt}
           </p>
         </div>
-        <EnabledSwitch enabled={schedule.enabled} disabled={saving} onChange={(enabled) => void setEnabled(schedule.id, enabled)} />
+        <EnabledSwitch label={`Run “${schedule.prompt}” on schedule`} enabled={schedule.enabled} disabled={saving} onChange={(enabled) => void setEnabled(schedule.id, enabled)} />
       </div>
 
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
@@ -176,13 +184,14 @@ function ScheduleItem({
   );
 }
 
-function EnabledSwitch({ enabled, disabled, onChange }: { enabled: boolean; disabled: boolean; onChange(enabled: boolean): void }) {
+// Named for what it controls; whether it is on is aria-checked's to say.
+function EnabledSwitch({ label, enabled, disabled, onChange }: { label: string; enabled: boolean; disabled: boolean; onChange(enabled: boolean): void }) {
   return (
     <button
       type="button"
       role="switch"
       aria-checked={enabled}
-      aria-label="Turned on"
+      aria-label={label}
       disabled={disabled}
       onClick={() => onChange(!enabled)}
       className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors disabled:opacity-60 ${enabled ? "bg-accent" : "bg-surface-muted ring-1 ring-border"}`}

@@ -1,4 +1,6 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { signInAsGuest } from "../support/auth-pages";
+import { DashboardPage } from "./dashboard-page";
 
 /** What a person does on an agent's page: chat, watch the agent work, look at its files. */
 export class AgentChatPage {
@@ -43,4 +45,15 @@ export class AgentChatPage {
   conversations(): Locator {
     return this.page.getByTestId("conversation-list").getByRole("listitem");
   }
+}
+
+/** A new guest makes an agent from a template and opens its chat, connected. */
+export async function openNewAgentChat(page: Page, template = "Python tutor"): Promise<AgentChatPage> {
+  await signInAsGuest(page);
+  const dashboard = new DashboardPage(page);
+  await dashboard.createFromTemplate(template);
+  await dashboard.card(template).getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
+  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+  return new AgentChatPage(page);
 }

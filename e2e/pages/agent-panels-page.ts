@@ -48,7 +48,7 @@ export class SchedulesPanel {
   }
 
   async turnOff(item: Locator): Promise<void> {
-    const toggle = item.getByRole("switch", { name: "Turned on" });
+    const toggle = item.getByRole("switch", { name: /^Run “.*” on schedule$/ });
     await toggle.click();
     await expect(toggle).toHaveAttribute("aria-checked", "false");
   }

@@ -70,6 +70,16 @@ export function copyName(name: string): string {
   return `${base}${suffix}`;
 }
 
+/** "Python tutor", or "Python tutor 2", "3"… when the person already has one of that name. */
+export function distinctName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  for (let n = 2; ; n += 1) {
+    const suffix = ` ${n}`;
+    const candidate = `${name.length + suffix.length > maxNameLength ? name.slice(0, maxNameLength - suffix.length).trimEnd() : name}${suffix}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
 // ── Operations ───────────────────────────────────────────────────────────────────────────────────
 
 export interface AgentServiceDependencies {
@@ -180,9 +190,12 @@ export function createAgentService(deps: AgentServiceDependencies): AgentService
         });
       }
       await assertAgentQuota(store, user.userId, deps.maxAgentsPerUser);
+      // A name the person typed is theirs to repeat; a template's gets a number, so two agents made
+      // from one template can be told apart.
+      const taken = body.name === undefined ? new Set((await store.listAgentsByOwner(user.userId, { limit: maxAgentsListed })).map((agent) => agent.name)) : new Set<string>();
       const agent = await store.createAgent({
         ownerId: user.userId,
-        name: body.name ?? template?.name ?? blankAgentName,
+        name: body.name ?? distinctName(template?.name ?? blankAgentName, taken),
         description: body.description ?? template?.description ?? "",
         instructions: body.instructions ?? template?.instructions ?? "",
         model: body.model ?? deps.defaultModel,

@@ -73,6 +73,8 @@ export interface FinishedRun {
   status: "complete" | "interrupted" | "failed";
   /** The reply's text blocks joined: what the agent said. */
   outputText: string;
+  /** The reply's last text block: what it said after its steps, usually the result. */
+  resultText: string;
   /** Images (and other files) the agent wrote during the run, relative to its directory. */
   files: TurnFile[];
   error?: { code: string; message: string };
@@ -112,6 +114,12 @@ export class ConversationService {
   async listConversations(user: ActingUser, agentId: string): Promise<Conversation[]> {
     await this.agentForOwner(user, agentId);
     return this.options.store.listConversationsByAgent(agentId, { ownerId: user.userId });
+  }
+
+  /** The person's conversations with the agent whose title or words contain `text`. */
+  async searchConversations(user: ActingUser, agentId: string, text: string): Promise<Conversation[]> {
+    await this.agentForOwner(user, agentId);
+    return this.options.store.searchConversations(agentId, user.userId, text, { limit: 50 });
   }
 
   async createConversation(user: ActingUser, agentId: string, title = ""): Promise<Conversation> {
@@ -276,6 +284,7 @@ export class ConversationService {
       ownerId: agent.ownerId,
       title: scheduledRunTitle(schedule, slot),
       claudeSessionId: randomUUID(),
+      scheduleId: schedule.id,
     });
     try {
       const { runId } = await this.startRun(conversation, agent, { prompt: schedule.prompt, clientMessageId: randomUUID(), trigger: "schedule", scheduleId: schedule.id });
@@ -442,9 +451,8 @@ export class ConversationService {
     }).catch(() => undefined);
     if (this.options.onRunFinished) {
       const finishedRun = await store.getRun(run.id).catch(() => run);
-      const outputText = reply.blocks
-        .flatMap((block) => (block.type === "text" ? [block.text] : []))
-        .join("\n\n");
+      const texts = reply.blocks.flatMap((block) => (block.type === "text" && block.text.trim() ? [block.text] : []));
+      const outputText = texts.join("\n\n");
       await Promise.resolve(
         this.options.onRunFinished({
           run: finishedRun,
@@ -452,6 +460,7 @@ export class ConversationService {
           conversation,
           status,
           outputText,
+          resultText: texts.at(-1) ?? "",
           files,
           ...(status === "failed" && error ? { error } : {}),
         }),

@@ -31,7 +31,8 @@ export function runNotification(finished: FinishedRun): NewNotification {
   const subject = run.trigger === "schedule" ? agent.name : `${agent.name}'s reply`;
   const body =
     status === "complete"
-      ? firstLineOf(finished.outputText) || "The run finished without a written answer; open it to see what it did."
+      ? // The last thing it said is the result; the first is often a plan ("I'll compute that…").
+        firstLineOf(finished.resultText) || firstLineOf(finished.outputText) || "The run finished without a written answer; open it to see what it did."
       : firstLineOf(finished.error?.message ?? "") || firstLineOf(finished.outputText) || "Open the run to see what happened.";
   return {
     userId: conversation.ownerId,

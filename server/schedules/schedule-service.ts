@@ -1,11 +1,11 @@
 import { AppError } from "../../lib/errors";
 import { recordIdSchema } from "../../lib/records";
-import type { RunListResponse } from "../../lib/run-api";
+import type { AgentUsageResponse, RunListResponse } from "../../lib/run-api";
 import type { RunNowResponse, SchedulesResponse } from "../../lib/schedule-api";
 import { findOwnedAgent, type ActingUser } from "../agents/agent-ownership";
 import { parseInput } from "../http/parse-query";
 import type { PlatformStore } from "../store/store";
-import { listRunsQuerySchema, summarizeRuns } from "./run-history";
+import { listRunsQuerySchema, summarizeRuns, summarizeUsage } from "./run-history";
 import { nextRunAt } from "./schedule-rules";
 import type { Scheduler } from "./scheduler";
 
@@ -21,6 +21,8 @@ export interface ScheduleService {
   /** "Run now": starts the schedule's prompt at once, in a new conversation; 409 while its last run goes on. */
   runNow(user: ActingUser, agentId: string, scheduleId: string): Promise<RunNowResponse>;
   listRuns(user: ActingUser, agentId: string, query: Record<string, string>): Promise<RunListResponse>;
+  /** Turns, tokens and cost per month, from the same runs the history lists. */
+  usage(user: ActingUser, agentId: string): Promise<AgentUsageResponse>;
 }
 
 /** `scheduler` is absent where a server runs no scheduled runs (tests that build part of the platform). */
@@ -54,6 +56,11 @@ export function createScheduleService({ store, scheduler }: { store: PlatformSto
       const parsed = parseInput(listRunsQuerySchema, query);
       const agent = await findOwnedAgent(store, user, agentId);
       return { runs: await summarizeRuns(store, agent.id, user.userId, parsed) };
+    },
+
+    async usage(user, agentId) {
+      const agent = await findOwnedAgent(store, user, agentId);
+      return { months: await summarizeUsage(store, agent.id, user.userId) };
     },
   };
 }

@@ -49,9 +49,12 @@ import {
   hasEnabledSchedules,
   isExpired,
   mergeIsNeeded,
+  conversationMatches,
   messagePage,
   notFound,
   pageLimit,
+  searchedConversations,
+  searchNeedle,
   parseAfterId,
   parseNewGuestSession,
   parseNewMessage,
@@ -364,6 +367,23 @@ export function createFirestoreStore(options: FirestoreStoreOptions = {}): Platf
       let query: Query = conversations.where("agentId", "==", agentId);
       if (listOptions?.ownerId !== undefined) query = query.where("ownerId", "==", listOptions.ownerId);
       return list(conversationSchema, query.orderBy("updatedAt", "desc").limit(pageLimit(listOptions)));
+    },
+
+    async searchConversations(agentId, ownerId, text, listOptions) {
+      const needle = searchNeedle(text);
+      if (!needle || !isRecordId(agentId) || !isRecordId(ownerId)) return [];
+      // Firestore has no text search: the person's newest conversations are read with their messages.
+      const recent = await list(
+        conversationSchema,
+        conversations.where("agentId", "==", agentId).where("ownerId", "==", ownerId).orderBy("updatedAt", "desc").limit(searchedConversations),
+      );
+      const matches = await Promise.all(
+        recent.map(async (conversation) => {
+          const words = await messages.where("conversationId", "==", conversation.id).get();
+          return conversationMatches(conversation, words.docs.map((doc) => decodeMessage(doc.data())), needle);
+        }),
+      );
+      return recent.filter((_, index) => matches[index]).slice(0, pageLimit(listOptions));
     },
 
     async appendMessage(input) {

@@ -256,6 +256,20 @@ export function buildConversation(input: unknown, now: Date): Conversation {
   });
 }
 
+/** How many of one person's newest conversations with an agent a search looks through. */
+export const searchedConversations = 200;
+
+/** Lower-cased and trimmed; what a search compares against lower-cased titles and words. */
+export function searchNeedle(text: string): string {
+  return text.trim().toLowerCase();
+}
+
+/** A title or a message's words (not its steps or their output) contain the needle. */
+export function conversationMatches(conversation: Conversation, messages: readonly Message[], needle: string): boolean {
+  if (conversation.title.toLowerCase().includes(needle)) return true;
+  return messages.some((message) => message.content.some((block) => block.type === "text" && block.text.toLowerCase().includes(needle)));
+}
+
 export function applyConversationPatch(conversation: Conversation, patch: unknown, now: Date): Conversation {
   const data = parseInput(conversationPatchSchema, patch, "conversation");
   return checked(conversationSchema, { ...conversation, ...data, updatedAt: now.toISOString() });

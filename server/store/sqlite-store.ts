@@ -40,6 +40,7 @@ import {
   buildScheduleFire,
   buildUser,
   conversationAfterAppend,
+  conversationMatches,
   duplicateAgentVersion,
   duplicateEmail,
   hasEnabledSchedules,
@@ -48,6 +49,8 @@ import {
   messagePage,
   notFound,
   pageLimit,
+  searchedConversations,
+  searchNeedle,
   parseAfterId,
   parseNewGuestSession,
   parseNewMessage,
@@ -213,6 +216,10 @@ export const sqliteMigrations = [
   // A scheduled run's webhook outcome (JSON), written after the run ended.
   `
   ALTER TABLE runs ADD COLUMN webhook TEXT;
+  `,
+  // The schedule a scheduled run's conversation came from; chats have none.
+  `
+  ALTER TABLE conversations ADD COLUMN schedule_id TEXT;
   `,
 ];
 
@@ -491,6 +498,27 @@ export function createSqliteStore(options: SqliteStoreOptions): PlatformStore {
       return listOptions?.ownerId === undefined
         ? many(conversations, `WHERE agent_id = ? ${order}`, agentId, limit)
         : many(conversations, `WHERE agent_id = ? AND owner_id = ? ${order}`, agentId, listOptions.ownerId, limit);
+    },
+
+    async searchConversations(agentId, ownerId, text, listOptions) {
+      const needle = searchNeedle(text);
+      if (!needle) return [];
+      // Narrowed in SQL (the needle as it appears inside the JSON content), then checked on the
+      // words alone, so a match in a step's input or a block's keys does not count.
+      const inJson = JSON.stringify(needle).slice(1, -1);
+      const candidates = many(
+        conversations,
+        `WHERE agent_id = ? AND owner_id = ? AND (instr(lower(title), ?) > 0 OR id IN (SELECT conversation_id FROM messages WHERE instr(lower(content), ?) > 0))
+         ORDER BY updated_at DESC, id DESC LIMIT ?`,
+        agentId,
+        ownerId,
+        needle,
+        inJson,
+        searchedConversations,
+      );
+      return candidates
+        .filter((conversation) => conversationMatches(conversation, many(messages, "WHERE conversation_id = ? ORDER BY seq ASC", conversation.id), needle))
+        .slice(0, pageLimit(listOptions));
     },
 
     async appendMessage(input) {

@@ -93,6 +93,11 @@ export interface PlatformStore {
   deleteConversation(id: string): Promise<void>;
   /** By updatedAt (bumped by every message), newest first; `ownerId` narrows to one person's chats. */
   listConversationsByAgent(agentId: string, options?: ListOptions & { ownerId?: string }): Promise<Conversation[]>;
+  /**
+   * One person's conversations with an agent whose title or messages' words contain `text`
+   * (case-insensitive), newest first, at most `limit`; looks through their newest 200.
+   */
+  searchConversations(agentId: string, ownerId: string, text: string, options?: ListOptions): Promise<Conversation[]>;
 
   /**
    * Adds a message with the conversation's next seq and bumps the conversation's updatedAt and

@@ -312,6 +312,48 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await rejectsWith(store.createConversation({ agentId: "missing", ownerId: user.id }), "not_found");
         await rejectsWith(store.getConversation("missing"), "not_found");
       });
+
+      it("finds one person's conversations by title or by the words of their messages, newest first", async () => {
+        const { user, agent, conversation: first } = await conversationWithAgent();
+        const visitor = await owner("Visitor");
+        const byTitle = await store.createConversation({ agentId: agent.id, ownerId: user.id, title: "Quarterly Revenue" });
+        const byWords = await store.createConversation({ agentId: agent.id, ownerId: user.id, title: "Untitled" });
+        const visitorChat = await store.createConversation({ agentId: agent.id, ownerId: visitor.id, title: "Revenue too" });
+        await store.appendMessage({ conversationId: byWords.id, role: "user", content: text("what was our REVENUE in March?") });
+        // A step's input is the agent's working, not the conversation's words.
+        await store.appendMessage({
+          conversationId: first.id,
+          role: "assistant",
+          content: [{ type: "tool_use", id: "t1", name: "Bash", input: { command: "echo revenue" } }],
+        });
+        await store.appendMessage({ conversationId: first.id, role: "user", content: text("say \"hi\" to Zoë") });
+
+        const ids = async (query: string, limit?: number) => (await store.searchConversations(agent.id, user.id, query, { limit })).map((c) => c.id);
+        expect(await ids("revenue")).toEqual([byWords.id, byTitle.id]);
+        expect(await ids("  Revenue ")).toEqual([byWords.id, byTitle.id]);
+        expect(await ids("revenue", 1)).toEqual([byWords.id]);
+        expect(await ids('"hi"')).toEqual([first.id]);
+        expect(await ids("zoë")).toEqual([first.id]);
+        expect(await ids("type")).toEqual([]);
+        expect(await ids("nothing like this")).toEqual([]);
+        expect(await ids("")).toEqual([]);
+        expect((await store.searchConversations(agent.id, visitor.id, "revenue")).map((c) => c.id)).toEqual([visitorChat.id]);
+      });
+
+      it("keeps the schedule a scheduled run's conversation came from", async () => {
+        const { user, agent, conversation: chat } = await conversationWithAgent();
+        const scheduled = await store.createConversation({ agentId: agent.id, ownerId: user.id, title: "Daily report", scheduleId: "sched-1" });
+        expect(scheduled.scheduleId).toBe("sched-1");
+        expect(await store.getConversation(scheduled.id)).toEqual(scheduled);
+        expect(chat.scheduleId).toBeUndefined();
+        const renamed = await store.updateConversation(scheduled.id, { title: "Renamed report" });
+        expect(renamed.scheduleId).toBe("sched-1");
+        const listed = await store.listConversationsByAgent(agent.id, { ownerId: user.id });
+        expect(listed.map((c) => [c.id, c.scheduleId])).toEqual([
+          [scheduled.id, "sched-1"],
+          [chat.id, undefined],
+        ]);
+      });
     });
 
     describe("messages", () => {

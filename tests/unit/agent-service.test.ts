@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyName, deriveAgentStatus, matchesAgentQuery } from "@/server/agents/agent-service";
+import { copyName, deriveAgentStatus, distinctName, matchesAgentQuery } from "@/server/agents/agent-service";
 
 const at = (minute: number) => `2025-01-01T10:${String(minute).padStart(2, "0")}:00.000Z`;
 
@@ -53,6 +53,15 @@ describe("searching agents", () => {
   it("needs every word to match, in any order", () => {
     expect(matchesAgentQuery(agent, "marketing résumé")).toBe(true);
     expect(matchesAgentQuery(agent, "marketing spreadsheet")).toBe(false);
+  });
+});
+
+describe("naming an agent made from a template", () => {
+  it("keeps the template's name, or numbers it when the person already has one", () => {
+    expect(distinctName("Python tutor", new Set(["Chart maker"]))).toBe("Python tutor");
+    expect(distinctName("Python tutor", new Set(["Python tutor"]))).toBe("Python tutor 2");
+    expect(distinctName("Python tutor", new Set(["Python tutor", "Python tutor 2"]))).toBe("Python tutor 3");
+    expect(distinctName("x".repeat(100), new Set(["x".repeat(100)]))).toHaveLength(100);
   });
 });
 

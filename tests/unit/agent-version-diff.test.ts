@@ -30,7 +30,7 @@ describe("the changes between two versions of an agent", () => {
     const diff = diffAgentVersions(base, { ...base, name: "Sales analyst (EU)", model: "claude-opus-4-1" });
     expect(diff.fields).toEqual([
       { field: "name", label: "Name", before: "Sales analyst", after: "Sales analyst (EU)" },
-      { field: "model", label: "Model", before: "claude-sonnet-4-5", after: "claude-opus-4-1" },
+      { field: "model", label: "Model", before: "Claude Sonnet 4.5", after: "Claude Opus 4.1" },
     ]);
     expect(diff.instructions).toBeNull();
   });

@@ -30,13 +30,14 @@ const finished = (overrides: Partial<FinishedRun> = {}): FinishedRun => ({
   agent,
   conversation,
   status: "complete",
-  outputText: "## Sales are up **12%**\n\nDetails follow.",
+  outputText: "I'll look at yesterday's sales first.\n\n## Sales are up **12%**\n\nDetails follow.",
+  resultText: "## Sales are up **12%**\n\nDetails follow.",
   files: [{ path: "chart.png", mimeType: "image/png" }],
   ...overrides,
 });
 
 describe("notifications for finished runs", () => {
-  it("says which agent finished and starts with the first line of its answer", () => {
+  it("says which agent finished and quotes the first line of its result, not its plan", () => {
     expect(runNotification(finished())).toEqual({
       userId: "owner1",
       kind: "run_complete",
@@ -151,7 +152,7 @@ describe("webhooks", () => {
       finishedAt: "2025-11-25T09:00:31.000Z",
       durationMs: 30_000,
       costUsd: 0.0123,
-      output: "## Sales are up **12%**\n\nDetails follow.",
+      output: "I'll look at yesterday's sales first.\n\n## Sales are up **12%**\n\nDetails follow.",
       files: ["chart.png"],
     });
   });

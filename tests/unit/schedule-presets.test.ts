@@ -3,6 +3,9 @@ import { cronProblem, cronToPreset, describeCron, parseClock, presetToCron, type
 
 describe("schedule presets", () => {
   it("turn each friendly choice into the cron the server runs", () => {
+    expect(presetToCron({ kind: "minutes", every: 1 })).toBe("* * * * *");
+    expect(presetToCron({ kind: "minutes", every: 15 })).toBe("*/15 * * * *");
+    expect(presetToCron({ kind: "hours", every: 3, minute: 30 })).toBe("30 */3 * * *");
     expect(presetToCron({ kind: "hourly", minute: 15 })).toBe("15 * * * *");
     expect(presetToCron({ kind: "daily", hour: 7, minute: 30 })).toBe("30 7 * * *");
     expect(presetToCron({ kind: "weekdays", hour: 9, minute: 0 })).toBe("0 9 * * 1-5");
@@ -12,6 +15,10 @@ describe("schedule presets", () => {
 
   it("reopen a saved cron on the friendly choice it came from", () => {
     const presets: SchedulePreset[] = [
+      { kind: "minutes", every: 1 },
+      { kind: "minutes", every: 10 },
+      { kind: "hours", every: 2, minute: 0 },
+      { kind: "hours", every: 6, minute: 15 },
       { kind: "hourly", minute: 0 },
       { kind: "daily", hour: 23, minute: 59 },
       { kind: "weekdays", hour: 9, minute: 0 },
@@ -24,7 +31,7 @@ describe("schedule presets", () => {
   });
 
   it("keep anything else as a custom cron", () => {
-    for (const cron of ["* * * * *", "*/15 * * * *", "0 9 1 * *", "0 9,17 * * *", "0 9 * * 1,3", "0 9 * 6 *", "nonsense"]) {
+    for (const cron of ["*/90 * * * *", "*/15 9 * * *", "0 */3 * * 1-5", "0 9 1 * *", "0 9,17 * * *", "0 9 * * 1,3", "0 9 * 6 *", "nonsense"]) {
       expect(cronToPreset(cron)).toEqual({ kind: "custom", cron });
     }
   });

@@ -1,14 +1,18 @@
-import { createConversationBodySchema } from "@/lib/conversation-api";
+import { conversationSearchQuerySchema, createConversationBodySchema } from "@/lib/conversation-api";
+import { parseInput } from "@/server/http/parse-query";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
 
 type Context = { params: Promise<{ id: string }> };
 
+/** The person's conversations with the agent, newest first; `?q=` keeps those whose title or words contain it. */
 export const GET = jsonRoute(async (request: Request, { params }: Context) => {
   const user = await requireUser(request);
   const { id } = await params;
-  return { conversations: await getPlatformServices().conversations.listConversations(user, id) };
+  const { q } = parseInput(conversationSearchQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const { conversations } = getPlatformServices();
+  return { conversations: q ? await conversations.searchConversations(user, id, q) : await conversations.listConversations(user, id) };
 });
 
 export const POST = jsonRoute(async (request: Request, { params }: Context) => {
