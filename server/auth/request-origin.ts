@@ -26,19 +26,27 @@ function sameOrigin(origin: string, host: string | undefined, appUrl: URL | unde
 }
 
 /**
- * Refuses a request signed by the session cookie that a page of another origin made the browser
- * send (CSRF, cross-site WebSocket hijacking). `Origin: null` (sandboxed frames, data: URLs) is
- * another origin. A browser names the page on every cross-origin request that can change state, so
- * a request naming none (curl, a server-side script) comes from no page and is let through.
+ * What to conclude from a request that names no page. REST refuses unless `Sec-Fetch-Site` says
+ * same-origin: every browser sends Origin on a POST/PUT/PATCH/DELETE, so only a script can omit it,
+ * and a script should send a Bearer token. A Socket.IO handshake starts with a same-origin GET, which
+ * browsers send without Origin, so there only an explicit cross-site `Sec-Fetch-Site` is refused.
  */
-export function assertCookieRequestFromApp(headers: OriginHeaders, appUrl: URL | undefined): void {
-  if (headers.origin !== undefined) {
-    if (!sameOrigin(headers.origin, headers.host, appUrl)) throw new AppError("forbidden", refusal);
+export type WithoutOrigin = "refuse" | "allow-unless-cross-site";
+
+/**
+ * Refuses a request signed by the session cookie that a page of another origin made the browser
+ * send (CSRF, cross-site WebSocket hijacking). `Origin: null` (sandboxed frames such as agent-made
+ * pages, data: URLs) is never the app's own origin.
+ */
+export function assertCookieRequestFromApp(headers: OriginHeaders, appUrl: URL | undefined, withoutOrigin: WithoutOrigin): void {
+  if (headers.origin !== undefined && headers.origin !== "") {
+    if (headers.origin === "null" || !sameOrigin(headers.origin, headers.host, appUrl)) throw new AppError("forbidden", refusal);
     return;
   }
-  if (headers.secFetchSite !== undefined && headers.secFetchSite !== "same-origin" && headers.secFetchSite !== "none") {
-    throw new AppError("forbidden", refusal);
-  }
+  const site = headers.secFetchSite;
+  if (site === "same-origin") return;
+  if (withoutOrigin === "allow-unless-cross-site" && (site === undefined || site === "none")) return;
+  throw new AppError("forbidden", refusal);
 }
 
 /** The REST form: only methods that change state are checked, reads stay linkable. */
@@ -47,9 +55,11 @@ export function assertCookieRestCallFromApp(request: Request, appUrl: URL | unde
   assertCookieRequestFromApp(
     {
       origin: request.headers.get("origin") ?? undefined,
-      host: request.headers.get("host") ?? undefined,
+      // A Request built outside Node's HTTP server (tests, fetch handlers) names its host only in its URL.
+      host: request.headers.get("host") ?? new URL(request.url).host,
       secFetchSite: request.headers.get("sec-fetch-site") ?? undefined,
     },
     appUrl,
+    "refuse",
   );
 }

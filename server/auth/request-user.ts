@@ -84,9 +84,10 @@ export function createRequestUserResolver(getDependencies: () => Promise<AuthDep
   return async function resolveRequestUserWith(request: Request): Promise<AuthenticatedUser> {
     const bearerToken = bearerTokenOf(request.headers.get("authorization"));
     const deps = await getDependencies();
+    const cookie = request.headers.get("cookie") ?? undefined;
     // A browser attaches the cookie to whatever page asks; a bearer token is sent only on purpose.
-    if (bearerToken === undefined) assertCookieRestCallFromApp(request, deps.config.url);
-    return authenticateCredentials({ bearerToken, cookie: request.headers.get("cookie") ?? undefined }, deps);
+    if (bearerToken === undefined && cookie) assertCookieRestCallFromApp(request, deps.config.url);
+    return authenticateCredentials({ bearerToken, cookie }, deps);
   };
 }
 

@@ -178,6 +178,9 @@ describe("resolveRequestUser", () => {
       [{ origin: "null" }, "POST"],
       [{ origin: "http://localhost:4000" }, "DELETE"],
       [{ "sec-fetch-site": "same-site" }, "PUT"],
+      // No page named at all: a browser always sends Origin on a change, so this is a script holding the cookie.
+      [{}, "POST"],
+      [{ "sec-fetch-site": "none" }, "PATCH"],
     ] as const) {
       const response = await change(headers, method);
       expect(response.status, JSON.stringify(headers)).toBe(403);
