@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { SignInPage, TestIdentityProviderPages, UserMenu, signInAsGuest } from "./support/auth-pages";
 import { fromTheAppPage } from "./support/app-origin";
 import { testIdentity } from "./support/oidc-settings";
