@@ -2,6 +2,7 @@ import { agentFileResponse, isFlagSet } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 interface AgentFileContentRouteContext {
   params: Promise<{ id: string }>;
@@ -18,3 +19,5 @@ export const GET = jsonRoute(async (request: Request, { params }: AgentFileConte
   const file = await getPlatformServices().files.open(user, id, query.get("path"), { preview: isFlagSet(query.get("preview")) });
   return agentFileResponse(file, { download: isFlagSet(query.get("download")) });
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsOtherThan("GET");
