@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
 import { chromiumArgs, chromiumExecutable } from "./e2e/support/chromium";
 import { clusterSettings } from "./e2e/support/cluster-settings";
+import { filesOrigin } from "./e2e/support/files-origin-settings";
 import { testOidcClient, testOidcIssuer } from "./e2e/support/oidc-settings";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
@@ -57,6 +58,7 @@ export default defineConfig({
       env: {
         ...platformEnv,
         PORT: String(port),
+        FILES_ORIGIN: filesOrigin,
         LOG_LEVEL: "warn",
         DATA_DIR: ".cache/e2e-data",
       },

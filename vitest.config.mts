@@ -19,6 +19,9 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // next-auth imports "next/server" without an extension, which Node's ESM loader cannot find
+          // (the Auth.js route of tests/integration/api-methods.test.ts); Vite's resolver can.
+          server: { deps: { inline: ["next-auth"] } },
         },
       },
     ],

@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { signOutOfAgentDesk } from "@/app/(auth)/actions";
 import { auth } from "@/app/(auth)/auth";
@@ -20,11 +21,13 @@ const themeScript = `try{var t=localStorage.getItem("theme");if(t==="dark"||(!t&
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const offlineDemoModel = usesOfflineDemoModel(loadConfig());
   const user = (await auth())?.user;
+  // proxy.ts makes a nonce per request; the CSP lets only nonced inline scripts run.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   const person = user ? { name: user.name ?? user.email ?? "Guest", email: user.email ?? undefined, type: user.type } : undefined;
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
-        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
       <body>
         <AppShell offlineDemoModel={offlineDemoModel} person={person} canKeepGuestWork={configuredSignInProviders().google} signOutAction={signOutOfAgentDesk}>

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { signInAsGuest } from "./support/auth-pages";
 
 test.describe("application shell", () => {

@@ -1,5 +1,6 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { SignInPage, TestIdentityProviderPages, UserMenu, signInAsGuest } from "./support/auth-pages";
+import { fromTheAppPage } from "./support/app-origin";
 import { testIdentity } from "./support/oidc-settings";
 
 test.describe("signing in", () => {
@@ -38,7 +39,7 @@ test.describe("signing in", () => {
 
   test("a guest who signs in with Google keeps the agents they made", async ({ page }) => {
     await signInAsGuest(page);
-    const created = await page.request.post("/api/agents", { data: { name: "Sales summariser" } });
+    const created = await page.request.post("/api/agents", { data: { name: "Sales summariser" }, headers: fromTheAppPage(page) });
     expect(created.status(), await created.text()).toBe(201);
 
     await new UserMenu(page).keepGuestWork();

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/journey";
 import { readFile } from "node:fs/promises";
 import { openNewAgentChat } from "./pages/agent-chat-page";
 

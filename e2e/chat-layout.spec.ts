@@ -1,5 +1,4 @@
-import { expect, type Page } from "@playwright/test";
-import { test } from "@playwright/test";
+import { expect, test, type Page } from "./support/journey";
 import { openNewAgentChat } from "./pages/agent-chat-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";

@@ -1,6 +1,7 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
+import { fromTheAppPage } from "./support/app-origin";
 
 test.describe("the dashboard", () => {
   test("a person creates an agent from a template, edits, duplicates and deletes it", async ({ page }) => {
@@ -84,7 +85,7 @@ test.describe("the dashboard", () => {
     await dashboard.openEdit("Data cleaner");
     await page.screenshot({ path: "test-results/screenshots/dashboard-edit.png" });
     const id = await dashboard.card("Data cleaner").getAttribute("data-agent-id");
-    const elsewhere = await page.request.patch(`/api/agents/${id}`, { data: { name: "CRM cleaner", expectedVersion: 1 } });
+    const elsewhere = await page.request.patch(`/api/agents/${id}`, { data: { name: "CRM cleaner", expectedVersion: 1 }, headers: fromTheAppPage(page) });
     expect(elsewhere.status()).toBe(200);
 
     await dashboard.fillAgentForm({ description: "Cleans the CRM export." });
@@ -102,7 +103,7 @@ test.describe("the dashboard", () => {
     await signInAsGuest(page);
     const dashboard = new DashboardPage(page);
     for (const templateId of ["spreadsheet-analyst", "web-page-summarizer", "excel-report-builder", "python-tutor", "survey-results-analyst"]) {
-      const created = await page.request.post("/api/agents", { data: { templateId } });
+      const created = await page.request.post("/api/agents", { data: { templateId }, headers: fromTheAppPage(page) });
       expect(created.status()).toBe(201);
     }
     await page.setViewportSize({ width: 1280, height: 900 });

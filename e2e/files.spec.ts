@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "./support/journey";
 import { DashboardPage } from "./pages/dashboard-page";
 import { signInAsGuest } from "./support/auth-pages";
+import { filesPort } from "./support/files-origin-settings";
 
 /** What a person does with the files panel beside an agent's chat (/agents/{id}). */
 class FilesPanel {
@@ -105,10 +106,15 @@ test.describe("the files panel", () => {
     await expect(image).toBeVisible();
     await expect.poll(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(1);
 
+    // The agent's page runs, but from FILES_ORIGIN (another origin, no session), sandboxed.
     await files.select("report.html");
     const frame = files.details().getByTestId("html-preview");
     await expect(frame).toHaveAttribute("sandbox", "allow-scripts");
     await expect(page.frameLocator('[data-testid="html-preview"]').locator("#out")).toHaveText("sandboxed");
+    const frameUrl = new URL((await frame.getAttribute("src")) ?? "");
+    expect(frameUrl.origin).not.toBe(new URL(page.url()).origin);
+    expect(frameUrl.port).toBe(String(filesPort));
+    expect(page.frames().find((candidate) => candidate.url().startsWith(frameUrl.origin))).toBeTruthy();
 
     await files.select("clean.py");
     await expect(files.details().getByTestId("text-preview")).toContainText("import pandas as pd");

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { AgentChatPage } from "./pages/agent-chat-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { ShareDialog, SharePage } from "./pages/share-page";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/journey";
 import { AgentChatPage, openNewAgentChat } from "./pages/agent-chat-page";
 import { NotificationBell, RunsPanel, SchedulesPanel } from "./pages/agent-panels-page";
 import { DashboardPage } from "./pages/dashboard-page";

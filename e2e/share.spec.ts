@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, watchContentSecurityPolicy } from "./support/journey";
 import { AgentChatPage } from "./pages/agent-chat-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { ShareDialog, SharePage } from "./pages/share-page";
@@ -36,6 +36,7 @@ test.describe("sharing an agent", () => {
 
     // Someone else, signed out, in a browser of their own.
     const visitorContext = await browser.newContext();
+    const visitorViolations = await watchContentSecurityPolicy(visitorContext);
     try {
       const visitorPage = await visitorContext.newPage();
       const shared = new SharePage(visitorPage);
@@ -76,6 +77,7 @@ test.describe("sharing an agent", () => {
       await expect(shared.revokedNotice()).toBeVisible();
       await expect(shared.name()).toHaveCount(0);
       await visitorPage.screenshot({ path: "test-results/screenshots/share-revoked.png", fullPage: true });
+      expect(visitorViolations, "Content-Security-Policy violations").toEqual([]);
     } finally {
       await visitorContext.close();
     }

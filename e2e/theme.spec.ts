@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/journey";
 import { signInAsGuest } from "./support/auth-pages";
 
 /** The header's light/dark switch. */

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, watchContentSecurityPolicy } from "./support/journey";
 import { VersionsPanel } from "./pages/agent-panels-page";
 import { DashboardPage } from "./pages/dashboard-page";
 import { ShareDialog, SharePage } from "./pages/share-page";
@@ -65,6 +65,7 @@ test.describe("agent versions", () => {
     await sharing.close();
 
     const visitorContext = await browser.newContext();
+    const visitorViolations = await watchContentSecurityPolicy(visitorContext);
     try {
       const visitorPage = await visitorContext.newPage();
       const shared = new SharePage(visitorPage);
@@ -74,6 +75,7 @@ test.describe("agent versions", () => {
       await expect(visitorPage.getByTestId("shared-agent-version")).toHaveText("Version 2");
       await expect(shared.instructions()).not.toContainText(first);
       await visitorPage.screenshot({ path: "test-results/screenshots/share-pinned.png", fullPage: true });
+      expect(visitorViolations, "Content-Security-Policy violations").toEqual([]);
     } finally {
       await visitorContext.close();
     }

@@ -8,6 +8,8 @@ export const errorCodes = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** The route exists, but not for this HTTP method; the response's Allow header lists the ones it takes. */
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   /** A body that is not JSON (by its Content-Type) sent to a JSON route. */

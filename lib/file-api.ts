@@ -1,5 +1,5 @@
 import { ApiError, apiFetch } from "./api-client";
-import { fileContentUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
+import { fileContentUrl, fileLinkUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
 import type { ErrorPayload } from "./errors";
 import type { WorkspaceDiskUsage } from "./workspace-disk";
 
@@ -10,6 +10,7 @@ import type { WorkspaceDiskUsage } from "./workspace-disk";
  *   GET    /api/agents/{id}/files                      → FileTreeResponse (?hidden=1 shows dot files)
  *   GET    /api/agents/{id}/files/content?path=…       → the bytes (inline; ?download=1 attachment; ?preview=1 first bytes only)
  *   GET    /api/agents/{id}/files/archive[?path=folder] → a zip of the folder
+ *   GET    /api/agents/{id}/files/link?path=…          → FileLinkResponse (a signed FILES_ORIGIN link; not_found when unset)
  *   POST   /api/agents/{id}/files?path=…               → UploadResponse (raw body, or multipart field "file")
  *   DELETE /api/agents/{id}/files?path=…               → 204
  */
@@ -47,6 +48,12 @@ export interface FileTreeResponse {
   limits: FileLimits;
   /** The whole workspace's disk (all the person's agents share it); absent when it could not be measured. */
   disk?: WorkspaceDiskUsage;
+}
+
+/** GET /api/agents/{id}/files/link?path=… : where to show an agent-made page (FILES_ORIGIN). */
+export interface FileLinkResponse {
+  url: string;
+  expiresAt: string;
 }
 
 export interface UploadResponse {
@@ -135,6 +142,26 @@ export function fileTypeOf(name: string): FileTypeInfo {
   return fileTypes[lower.slice(dot + 1)] ?? unknownType;
 }
 
+// What a browser only ever displays, never runs. Anything else (HTML, SVG, XML, unknown types) is
+// active content: the app's origin serves it as a download, and only FILES_ORIGIN renders it.
+const passiveContentTypes = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp",
+  "image/avif",
+  "image/bmp",
+  "image/x-icon",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "text/tab-separated-values",
+]);
+
+export function isPassiveContent(type: FileTypeInfo): boolean {
+  return passiveContentTypes.has(type.contentType.split(";")[0]!.trim());
+}
+
 export function formatFileSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ["KB", "MB", "GB", "TB"];
@@ -149,12 +176,16 @@ export function formatFileSize(bytes: number): string {
 
 // ── URLs ─────────────────────────────────────────────────────────────────────────────────────────
 
-export { fileArchiveUrl, fileContentUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
+export { fileArchiveUrl, fileContentUrl, fileLinkUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
 
 // ── Browser calls ────────────────────────────────────────────────────────────────────────────────
 
 export function fetchFileTree(agentId: string, init: { signal?: AbortSignal } = {}): Promise<FileTreeResponse> {
   return apiFetch<FileTreeResponse>(fileTreeUrl(agentId), { signal: init.signal });
+}
+
+export function fetchFileLink(agentId: string, path: string, init: { signal?: AbortSignal } = {}): Promise<FileLinkResponse> {
+  return apiFetch<FileLinkResponse>(fileLinkUrl(agentId, path), { signal: init.signal });
 }
 
 export function deleteAgentFile(agentId: string, path: string): Promise<void> {

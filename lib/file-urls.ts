@@ -19,6 +19,10 @@ export function fileContentUrl(agentId: string, path: string, options: { downloa
   return `${filesBase(agentId)}/content?${query.toString()}`;
 }
 
+export function fileLinkUrl(agentId: string, path: string): string {
+  return `${filesBase(agentId)}/link?${new URLSearchParams({ path }).toString()}`;
+}
+
 export function fileArchiveUrl(agentId: string, folder = ""): string {
   return folder === "" ? `${filesBase(agentId)}/archive` : `${filesBase(agentId)}/archive?${new URLSearchParams({ path: folder }).toString()}`;
 }

@@ -7,6 +7,7 @@ import { storeEnvSchema } from "./store/store-config";
 import { limitsEnvSchema } from "./limits/limits-config";
 import { clusterEnvSchema } from "./cluster/cluster-config";
 import { workspaceRuntimeEnvSchema } from "./workspaces/workspace-runtime-config";
+import { filesOriginEnvSchema } from "./files/files-origin-config";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalString = z
@@ -54,7 +55,8 @@ const platformEnvSchema = z.object({
 // with everything else so a bad value stops the server at start-up.
 export const configSchema = platformEnvSchema.extend(storeEnvSchema.shape).extend(authEnvSchema.shape).extend(egressEnvSchema.shape).extend(limitsEnvSchema.shape)
   .extend(clusterEnvSchema.shape)
-  .extend(workspaceRuntimeEnvSchema.shape);
+  .extend(workspaceRuntimeEnvSchema.shape)
+  .extend(filesOriginEnvSchema.shape);
 
 export type PlatformConfig = z.infer<typeof configSchema>;
 

@@ -10,6 +10,9 @@ import { createPlatform } from "./platform";
 import { clientAddressHeader } from "./limits/guest-signups";
 import { clientAddressOf } from "./http/client-address";
 import { answerMalformedPath, hasWellFormedEncoding } from "./http/malformed-path";
+import { getAuthConfig } from "./auth/auth-config";
+import { filesListenPort } from "./files/files-origin-config";
+import { createFilesOriginHandler } from "./files/files-origin-server";
 
 const shutdownGraceMs = 10_000;
 
@@ -52,6 +55,16 @@ async function main() {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, resolve);
   });
+  // Agent-made pages are shown from a second origin that holds no session (files-origin-server.ts).
+  const filesPort = filesListenPort(config);
+  const filesServer = filesPort === undefined ? undefined : createServer(createFilesOriginHandler({ files: platform.services.files, secret: getAuthConfig().secret }));
+  if (filesServer) {
+    await new Promise<void>((resolve, reject) => {
+      filesServer.once("error", reject);
+      filesServer.listen(filesPort, config.HOST, resolve);
+    });
+    logger.info({ port: filesPort, origin: config.FILES_ORIGIN }, "agent-made files served from their own origin");
+  }
   logger.info(
     { port: config.PORT, mode: dev ? "development" : "production", offlineDemoModel: platform.offlineDemoModel },
     `platform ready at http://localhost:${config.PORT}`,
@@ -70,6 +83,8 @@ async function main() {
 
     // Stop accepting; the callback fires once in-flight requests have finished.
     const drained = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    filesServer?.close();
+    filesServer?.closeAllConnections();
     io.emit("platform:notice", { kind: "shutting_down", message: "The platform is restarting. You'll be reconnected automatically." });
     void (async () => {
       // Let the notice reach the clients before their connections close.

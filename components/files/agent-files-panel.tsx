@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type DragEvent } from "react";
 import { useStore } from "zustand";
 import { errorMessageFor } from "@/lib/error-messages";
-import { fileArchiveUrl, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry } from "@/lib/file-api";
+import { fileArchiveUrl, fileContentUrl, fileTypeOf, formatFileSize, isPassiveContent, type FileEntry } from "@/lib/file-api";
 import { describeDiskUsage, workspaceFullMessage, type WorkspaceDiskUsage } from "@/lib/workspace-disk";
 import { createFilesStore, findEntry, uploadFolderFor, type FilesStore } from "@/stores/files-store";
 import { FilePreview } from "./file-preview";
@@ -33,7 +33,8 @@ function SelectedEntry({ agentId, entry, store }: { agentId: string; entry: File
   const deleteError = useStore(store, (state) => state.deleteError);
   const { askToDelete, confirmDelete } = store.getState();
   const isFolder = entry.type === "directory";
-  const previewKind = fileTypeOf(entry.name).preview;
+  // Only passive files (images, PDF) open from the app's origin; a page or an SVG would be a download there.
+  const opensInTab = isPassiveContent(fileTypeOf(entry.name)) && (fileTypeOf(entry.name).preview === "image" || entry.name.toLowerCase().endsWith(".pdf"));
 
   return (
     <section aria-label={`Selected: ${entry.name}`} data-testid="file-details" className="space-y-3 border-t border-border pt-3">
@@ -57,7 +58,7 @@ function SelectedEntry({ agentId, entry, store }: { agentId: string; entry: File
             <a className={buttonClass} href={fileContentUrl(agentId, entry.path, { download: true })} download={entry.name}>
               Download
             </a>
-            {previewKind === "image" || previewKind === "html" || entry.name.toLowerCase().endsWith(".pdf") ? (
+            {opensInTab ? (
               <a className={buttonClass} href={fileContentUrl(agentId, entry.path, { version: entry.modifiedAt })} target="_blank" rel="noopener noreferrer">
                 Open in new tab
               </a>

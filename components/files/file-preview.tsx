@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { asErrorPayload } from "@/lib/api-client";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
-import { fetchFileText, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry, type FileTextPreview } from "@/lib/file-api";
+import { fetchFileLink, fetchFileText, fileContentUrl, fileTypeOf, formatFileSize, type FileEntry, type FileLinkResponse, type FileTextPreview } from "@/lib/file-api";
 import { HighlightedCode } from "@/components/chat/lazy-highlighted-code";
 
 // The CSV parser (papaparse) loads with the first CSV opened, not with the files panel.
@@ -13,23 +13,28 @@ const CsvPreview = lazy(() => import("./csv-table").then((module) => ({ default:
 // Highlighting is quadratic-ish on huge inputs; beyond this a plain <pre> keeps the page responsive.
 const MAX_HIGHLIGHTED_CHARACTERS = 100_000;
 
-type TextState = { key: string; preview: FileTextPreview; error: null } | { key: string; preview: null; error: ErrorPayload };
+type Loaded<T> = { key: string; preview: T; error: null } | { key: string; preview: null; error: ErrorPayload };
 
-/** Fetches the start of a text file; refetches when the file changes (its modification time). */
-function useFileText(agentId: string, file: FileEntry, enabled: boolean): { loading: boolean; preview: FileTextPreview | null; error: ErrorPayload | null } {
+/** Fetches what a preview needs (the start of a text file, a page's link); again when the file changes. */
+function useFileFetch<T>(
+  fetcher: (agentId: string, path: string, init: { signal: AbortSignal }) => Promise<T>,
+  agentId: string,
+  file: FileEntry,
+  enabled: boolean,
+): { loading: boolean; preview: T | null; error: ErrorPayload | null } {
   const key = `${agentId}\u0000${file.path}\u0000${file.modifiedAt}`;
-  const [state, setState] = useState<TextState | null>(null);
+  const [state, setState] = useState<Loaded<T> | null>(null);
   useEffect(() => {
     if (!enabled) return;
     const controller = new AbortController();
-    fetchFileText(agentId, file.path, { signal: controller.signal }).then(
+    fetcher(agentId, file.path, { signal: controller.signal }).then(
       (preview) => setState({ key, preview, error: null }),
       (error: unknown) => {
         if (!controller.signal.aborted) setState({ key, preview: null, error: asErrorPayload(error) });
       },
     );
     return () => controller.abort();
-  }, [agentId, file.path, key, enabled]);
+  }, [fetcher, agentId, file.path, key, enabled]);
   const current = state?.key === key ? state : null;
   return { loading: enabled && !current, preview: current?.preview ?? null, error: current?.error ?? null };
 }
@@ -59,13 +64,15 @@ export interface FilePreviewProps {
 
 /**
  * The right view for a file: images as images, CSV as a table, code and text as text, HTML
- * inside a sandboxed frame (its scripts run, but in an opaque origin without our cookies).
+ * inside a sandboxed frame loaded from FILES_ORIGIN (its scripts run, but in an opaque origin away
+ * from the app's); without FILES_ORIGIN, HTML is offered as a download only.
  */
 export function FilePreview({ agentId, file }: FilePreviewProps) {
   const kind = fileTypeOf(file.name).preview;
   const language = fileTypeOf(file.name).language;
   const needsText = kind === "csv" || kind === "text";
-  const text = useFileText(agentId, file, needsText);
+  const text = useFileFetch<FileTextPreview>(fetchFileText, agentId, file, needsText);
+  const page = useFileFetch<FileLinkResponse>(fetchFileLink, agentId, file, kind === "html");
   const src = fileContentUrl(agentId, file.path, { version: file.modifiedAt });
 
   if (kind === "image") {
@@ -78,12 +85,29 @@ export function FilePreview({ agentId, file }: FilePreviewProps) {
     );
   }
   if (kind === "html") {
+    if (page.loading) return <Notice>Loading preview…</Notice>;
+    if (!page.preview) {
+      // not_found: this server has no FILES_ORIGIN, so agent-made pages are never rendered here.
+      if (page.error?.code === "not_found") {
+        return (
+          <Notice>
+            Pages made by agents are not shown here, so they can&apos;t act as you.{" "}
+            <a className="underline" href={fileContentUrl(agentId, file.path, { download: true })} download={file.name}>
+              Download
+            </a>{" "}
+            it to open it on your computer.
+          </Notice>
+        );
+      }
+      return <Notice tone="danger">{page.error ? errorMessageFor(page.error) : "The preview could not be loaded."}</Notice>;
+    }
     return (
       <iframe
         data-testid="html-preview"
         title={`Preview of ${file.name}`}
-        src={src}
-        // No allow-same-origin: the page gets an opaque origin, so it can't read our cookies or call our API as the person.
+        // From FILES_ORIGIN: another origin, which holds no session of ours.
+        src={page.preview.url}
+        // No allow-same-origin either: the page gets an opaque origin, so it can't read our cookies or call our API as the person.
         sandbox="allow-scripts"
         referrerPolicy="no-referrer"
         className="h-[28rem] w-full rounded-md border border-border bg-white"

@@ -2,6 +2,7 @@ import { AppError } from "../../lib/errors";
 import { recordIdSchema } from "../../lib/records";
 import type { PlatformStore } from "../store/store";
 import { getAuthDependencies, type AuthDependencies } from "./auth-dependencies";
+import { assertCookieRestCallFromApp } from "./request-origin";
 import { readSessionCookie, type AuthenticatedUser } from "./session-claims";
 import { googleSessionKey, guestSessionKey } from "./session-end-hooks";
 
@@ -82,7 +83,11 @@ export function bearerTokenOf(authorization: string | null | undefined): string 
 export function createRequestUserResolver(getDependencies: () => Promise<AuthDependencies>) {
   return async function resolveRequestUserWith(request: Request): Promise<AuthenticatedUser> {
     const bearerToken = bearerTokenOf(request.headers.get("authorization"));
-    return authenticateCredentials({ bearerToken, cookie: request.headers.get("cookie") ?? undefined }, await getDependencies());
+    const deps = await getDependencies();
+    const cookie = request.headers.get("cookie") ?? undefined;
+    // A browser attaches the cookie to whatever page asks; a bearer token is sent only on purpose.
+    if (bearerToken === undefined && cookie) assertCookieRestCallFromApp(request, deps.config.url);
+    return authenticateCredentials({ bearerToken, cookie }, deps);
   };
 }
 

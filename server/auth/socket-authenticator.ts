@@ -1,5 +1,6 @@
 import type { SocketAuthenticator, SocketHandshakeInfo } from "../socket/socket-server";
 import type { AuthDependencies } from "./auth-dependencies";
+import { assertCookieRequestFromApp } from "./request-origin";
 import { assertSessionStillValid, authenticateCredentials, bearerTokenOf } from "./request-user";
 import type { SocketData } from "../../lib/socket-events";
 
@@ -17,7 +18,16 @@ export function createSocketAuthenticator(getDependencies: () => Promise<AuthDep
   return async (handshake) => {
     const token = handshake.auth.token;
     const bearerToken = typeof token === "string" && token !== "" ? token : bearerTokenOf(headerOf(handshake.headers, "authorization"));
-    const user = await authenticateCredentials({ bearerToken, cookie: headerOf(handshake.headers, "cookie") }, await getDependencies());
+    const deps = await getDependencies();
+    // Every handshake can read live events, so a cookie-signed one from another origin is refused.
+    if (bearerToken === undefined && headerOf(handshake.headers, "cookie")) {
+      assertCookieRequestFromApp(
+        { origin: headerOf(handshake.headers, "origin"), host: headerOf(handshake.headers, "host"), secFetchSite: headerOf(handshake.headers, "sec-fetch-site") },
+        deps.config.url,
+        "allow-unless-cross-site",
+      );
+    }
+    const user = await authenticateCredentials({ bearerToken, cookie: headerOf(handshake.headers, "cookie") }, deps);
     return { userId: user.userId, userType: user.userType, guestSessionId: user.guestSessionId, sessionKey: user.session?.key, sessionExpiresAt: user.session?.expiresAt };
   };
 }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 
 import { AppError } from "../../lib/errors";
-import { FILE_SIZE_HEADER, FILE_TRUNCATED_HEADER, fileTypeOf, formatFileSize } from "../../lib/file-api";
+import { FILE_SIZE_HEADER, FILE_TRUNCATED_HEADER, fileTypeOf, formatFileSize, isPassiveContent } from "../../lib/file-api";
 import type { OpenedAgentArchive, OpenedAgentFile } from "./agent-files";
 import { contentDisposition, joinAgentPath } from "./file-paths";
 
@@ -21,18 +21,21 @@ function toWebStream(body: Readable): ReadableStream<Uint8Array> {
 }
 
 /**
- * A file as an HTTP answer. HTML may run its scripts (charts exported by plotly need them) but
- * only sandboxed, in an opaque origin; everything else gets the strictest sandbox.
+ * A file as an HTTP answer. On the app's origin only passive content (images, text, PDF) is shown
+ * inline; HTML, SVG and the rest are downloads, so nothing an agent wrote ever runs there. On
+ * FILES_ORIGIN (files-origin-server.ts) HTML may run its scripts (charts exported by plotly need
+ * them), still sandboxed in an opaque origin.
  */
-export function agentFileResponse(file: OpenedAgentFile, options: { download: boolean }): Response {
+export function agentFileResponse(file: OpenedAgentFile, options: { download: boolean; servedFrom: "app" | "files-origin" }): Response {
   const type = fileTypeOf(file.name);
-  const runsAsPage = type.preview === "html" && !options.download;
+  const runsAsPage = options.servedFrom === "files-origin" && type.preview === "html" && !options.download;
+  const inline = !options.download && (runsAsPage || isPassiveContent(type));
   return new Response(toWebStream(file.body), {
     status: 200,
     headers: {
       "content-type": type.contentType,
       "content-length": String(file.length),
-      "content-disposition": contentDisposition(options.download ? "attachment" : "inline", file.name),
+      "content-disposition": contentDisposition(inline ? "inline" : "attachment", file.name),
       // Agents rewrite files in place: always revalidate, never share between people.
       "cache-control": "private, no-cache",
       "last-modified": file.modifiedAt.toUTCString(),

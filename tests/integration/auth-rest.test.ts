@@ -167,4 +167,34 @@ describe("resolveRequestUser", () => {
   it("reads the secret from the environment, never generating one when AUTH_SECRET is set", () => {
     expect(getAuthConfig().secret).toBe(secret);
   });
+
+  it("refuses a cookie-signed change sent by a page of another origin, with a sentence", async () => {
+    const person = await store.createUser({ type: "google", email: "csrf@example.test" });
+    const cookie = await sessionCookie({ userId: person.id, userType: "google" });
+    const change = (headers: Record<string, string>, method = "POST") =>
+      whoAmI(new Request("http://localhost/api/agents", { method, headers: { cookie, host: "localhost", "content-type": "text/plain", ...headers }, body: method === "GET" ? undefined : "{}" }));
+    for (const [headers, method] of [
+      [{ origin: "http://evil.example" }, "POST"],
+      [{ origin: "null" }, "POST"],
+      [{ origin: "http://localhost:4000" }, "DELETE"],
+      [{ "sec-fetch-site": "same-site" }, "PUT"],
+      // No page named at all: a browser always sends Origin on a change, so this is a script holding the cookie.
+      [{}, "POST"],
+      [{ "sec-fetch-site": "none" }, "PATCH"],
+    ] as const) {
+      const response = await change(headers, method);
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      const body = (await response.json()) as { error: ErrorPayload };
+      expect(body.error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/another site/) });
+    }
+    // The app's own pages, reads, and bearer clients are unaffected.
+    expect((await change({ origin: "http://localhost" })).status).toBe(200);
+    expect((await change({ "sec-fetch-site": "same-origin" })).status).toBe(200);
+    expect((await change({ origin: "http://evil.example" }, "GET")).status).toBe(200);
+    const guest = await createGuest();
+    const bearer = await whoAmI(
+      new Request("http://localhost/api/agents", { method: "POST", headers: { authorization: `Bearer ${guest.session_id}`, origin: "http://evil.example" }, body: "{}" }),
+    );
+    expect(bearer.status).toBe(200);
+  });
 });

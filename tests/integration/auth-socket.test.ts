@@ -58,13 +58,13 @@ afterAll(async () => {
 
 type Outcome = { connected: true; socket: Socket } | { connected: false; message: string; code: unknown };
 
-function connect(options: { auth?: Record<string, unknown>; cookie?: string }): Promise<Outcome> {
+function connect(options: { auth?: Record<string, unknown>; cookie?: string; origin?: string; transport?: "websocket" | "polling" }): Promise<Outcome> {
   const socket = connectClient(url, {
     path: "/socket.io",
-    transports: ["websocket"],
+    transports: [options.transport ?? "websocket"],
     reconnection: false,
     auth: options.auth ?? {},
-    extraHeaders: options.cookie ? { cookie: options.cookie } : {},
+    extraHeaders: { ...(options.cookie ? { cookie: options.cookie } : {}), ...(options.origin ? { origin: options.origin } : {}) },
   });
   clients.push(socket);
   return new Promise((resolve) => {
@@ -161,5 +161,24 @@ describe("a socket after its session ended", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     const ack = await outcome.socket.timeout(5_000).emitWithAck("platform:ping", { sentAt: 2 });
     expect(ack).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+  });
+
+  it("refuses a cookie-signed handshake from another origin, over WebSocket and polling, but not a token one", async () => {
+    const person = await store.createUser({ type: "google", email: "hijack@example.test" });
+    const name = "authjs.session-token";
+    const cookie = `${name}=${await encode({ token: { sub: person.id, userId: person.id, userType: "google" }, secret, salt: name })}`;
+    for (const transport of ["websocket", "polling"] as const) {
+      for (const origin of ["http://evil.example", "null"]) {
+        const outcome = await connect({ cookie, origin, transport });
+        expect(outcome, `${transport} ${origin}`).toMatchObject({ connected: false, code: "forbidden" });
+        expect(outcome.connected ? "" : outcome.message).toMatch(/another site/);
+      }
+    }
+    const sameOrigin = await connect({ cookie, origin: url });
+    expect(sameOrigin.connected).toBe(true);
+
+    const { session } = await startGuestSession(store);
+    const scripted = await connect({ auth: { token: session.id }, origin: "http://evil.example" });
+    expect(scripted.connected).toBe(true);
   });
 });

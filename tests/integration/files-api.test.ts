@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inflateRawSync } from "node:zlib";
@@ -8,12 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { GET as getArchiveRoute } from "@/app/api/agents/[id]/files/archive/route";
 import { GET as getContentRoute } from "@/app/api/agents/[id]/files/content/route";
+import { GET as getLinkRoute } from "@/app/api/agents/[id]/files/link/route";
 import { DELETE as deleteFileRoute, GET as getTreeRoute, POST as uploadRoute } from "@/app/api/agents/[id]/files/route";
 import type { ErrorPayload } from "@/lib/errors";
-import type { FileEntry, FileTreeResponse, UploadResponse } from "@/lib/file-api";
-import { configSchema } from "@/server/config";
+import type { FileEntry, FileLinkResponse, FileTreeResponse, UploadResponse } from "@/lib/file-api";
+import { getAuthConfig } from "@/server/auth/auth-config";
+import { createFilesOriginHandler } from "@/server/files/files-origin-server";
+import { configSchema, type PlatformConfig } from "@/server/config";
 import type { ConversationService } from "@/server/conversations/conversation-service";
-import { registerPlatformServices } from "@/server/platform-services";
+import { getPlatformServices, registerPlatformServices } from "@/server/platform-services";
 import { composePlatformServices } from "@/server/platform";
 import { createSqliteStore } from "@/server/store/sqlite-store";
 import type { PlatformStore } from "@/server/store/store";
@@ -43,12 +48,15 @@ let sqlite: PlatformStore;
 let aliceAgent: string;
 let bobAgent: string;
 let workspace: WorkspaceHandle;
+let config: PlatformConfig;
 
 beforeAll(async () => {
   await docker.getImage(image).inspect().catch(() => {
     throw new Error(`Workspace image ${image} is missing: run "npm run provision" first (or set WORKSPACE_IMAGE).`);
   });
   directory = mkdtempSync(path.join(tmpdir(), "files-api-"));
+  // File links are signed with the auth secret; never one generated into the checkout's data/.
+  process.env.AUTH_SECRET ??= "files-api-test-secret-0123456789abcdef";
   sqlite = createSqliteStore({ file: path.join(directory, "platform.sqlite") });
   // Sessions resolve to test-files-… ids, so every container and volume this file makes is recognisable.
   const store: PlatformStore = {
@@ -58,8 +66,9 @@ beforeAll(async () => {
       return userId ? { id, userId, createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString() } : null;
     },
   };
+  config = Object.assign(configSchema.parse({ WORKSPACE_IMAGE: image }), { FILES_MAX_UPLOAD_MB: maxUploadMb });
   registerPlatformServices(composePlatformServices({
-    config: Object.assign(configSchema.parse({ WORKSPACE_IMAGE: image }), { FILES_MAX_UPLOAD_MB: maxUploadMb }),
+    config,
     store,
     runtime,
     conversations: {} as ConversationService,
@@ -240,15 +249,23 @@ describe("agent files API on a real workspace", () => {
     expect(await (await content({ path: decomposed })).text()).toBe("menu");
   });
 
-  it("serves HTML sandboxed and previews only the start of a big file", async () => {
+  it("never runs agent-made HTML or SVG on the app's origin: it is a sandboxed download; pictures and text stay inline", async () => {
     expect((await upload("chart.html", Buffer.from("<script>document.cookie</script>"))).status).toBe(201);
-    const html = await content({ path: "chart.html" });
+    expect((await upload("logo.svg", Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'))).status).toBe(201);
+    expect((await upload("dot.png", Buffer.from("png"))).status).toBe(201);
+    for (const name of ["chart.html", "logo.svg"]) {
+      const active = await content({ path: name });
+      expect(active.headers.get("content-disposition"), name).toMatch(/^attachment;/);
+      expect(active.headers.get("content-security-policy"), name).toBe("sandbox");
+      await active.arrayBuffer();
+    }
+    const html = await content({ path: "chart.html", download: "1" });
     expect(html.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(html.headers.get("content-security-policy")).toBe("sandbox allow-scripts");
-    const asDownload = await content({ path: "chart.html", download: "1" });
-    expect(asDownload.headers.get("content-security-policy")).toBe("sandbox");
-    await asDownload.arrayBuffer();
+    expect(html.headers.get("content-security-policy")).toBe("sandbox");
     await html.arrayBuffer();
+    const picture = await content({ path: "dot.png" });
+    expect(picture.headers.get("content-disposition")).toMatch(/^inline;/);
+    await picture.arrayBuffer();
 
     // Code is never served as script.
     expect((await upload("tool.js", Buffer.from("alert(1)"))).status).toBe(201);
@@ -261,6 +278,48 @@ describe("agent files API on a real workspace", () => {
     expect(preview.headers.get("x-file-size")).toBe("3000000");
     expect(preview.headers.get("x-file-truncated")).toBe("true");
     expect((await preview.arrayBuffer()).byteLength).toBe(1024 * 1024);
+  });
+
+  it("shows agent-made HTML only from FILES_ORIGIN, by a short-lived signed link that no one can alter or reuse", async () => {
+    expect((await upload("page.html", Buffer.from("<p>hi</p><script>1</script>"))).status).toBe(201);
+    const link = (session = "alice-session", agentId = aliceAgent) =>
+      getLinkRoute(new Request(filesUrl(agentId, "/link", { path: "page.html" }), authed(session)), context(agentId));
+    // Unset: no link, so the UI offers a download.
+    const off = await link();
+    expect(off.status).toBe(404);
+    expect((await errorOf(off)).message).toMatch(/download the file/);
+
+    const filesServer = createServer(createFilesOriginHandler({ files: getPlatformServices().files, secret: getAuthConfig().secret }));
+    await new Promise<void>((resolve) => filesServer.listen(0, "127.0.0.1", resolve));
+    const filesOrigin = `http://127.0.0.1:${(filesServer.address() as AddressInfo).port}`;
+    config.FILES_ORIGIN = filesOrigin;
+    try {
+      const answer = await link();
+      expect(answer.status).toBe(200);
+      const { url, expiresAt } = (await answer.json()) as FileLinkResponse;
+      expect(new URL(url).origin).toBe(filesOrigin);
+      expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(config.FILES_LINK_MINUTES * 60_000);
+      // The page runs there, still sandboxed (an opaque origin), and no cookie is needed or read.
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-security-policy")).toBe("sandbox allow-scripts");
+      expect(page.headers.get("content-disposition")).toMatch(/^inline;/);
+      expect(await page.text()).toContain("<script>1</script>");
+
+      const altered = new URL(url);
+      altered.searchParams.set("p", "secret.txt");
+      expect((await fetch(altered)).status).toBe(403);
+      const expired = new URL(url);
+      expired.searchParams.set("exp", String(Date.now() - 1));
+      expect((await fetch(expired)).status).toBe(403);
+      expect((await fetch(`${filesOrigin}/api/agents`)).status).toBe(404);
+      // Bob can't get a link to Alice's agent.
+      expect((await link("bob-session")).status).toBe(404);
+    } finally {
+      config.FILES_ORIGIN = undefined;
+      filesServer.closeAllConnections();
+      await new Promise((resolve) => filesServer.close(resolve));
+    }
   });
 
   it("refuses paths that leave the agent's folder, and leaks nothing", async () => {

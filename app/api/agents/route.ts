@@ -2,6 +2,7 @@ import { createAgentBodySchema, type AgentListResponse, type AgentResponse } fro
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 /** The signed-in person's agents, most recently active first; `?query=` narrows by name or description. */
 export const GET = jsonRoute(async (request: Request): Promise<AgentListResponse> => {
@@ -17,3 +18,5 @@ export const POST = jsonRoute(async (request: Request) => {
   const response: AgentResponse = { agent: await getPlatformServices().agents.create(user, body) };
   return Response.json(response, { status: 201, headers: { "cache-control": "no-store" } });
 });
+
+export const { PUT, PATCH, DELETE } = methodsOtherThan("GET", "POST");

@@ -2,6 +2,7 @@ import { updateAgentBodySchema, type AgentResponse } from "@/lib/agent-api";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 interface AgentRouteContext {
   params: Promise<{ id: string }>;
@@ -28,3 +29,5 @@ export const DELETE = jsonRoute(async (request: Request, { params }: AgentRouteC
   await getPlatformServices().agents.delete(user, id);
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });
+
+export const { POST, PUT } = methodsOtherThan("GET", "PATCH", "DELETE");

@@ -2,6 +2,7 @@ import { renameConversationBodySchema } from "@/lib/conversation-api";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 type Context = { params: Promise<{ id: string }> };
 
@@ -26,3 +27,5 @@ export const DELETE = jsonRoute(async (request: Request, { params }: Context) =>
   await getPlatformServices().conversations.deleteConversation(user, id);
   return new Response(null, { status: 204 });
 });
+
+export const { POST, PUT } = methodsOtherThan("GET", "PATCH", "DELETE");

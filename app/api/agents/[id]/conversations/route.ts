@@ -3,6 +3,7 @@ import { parseInput } from "@/server/http/parse-query";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 type Context = { params: Promise<{ id: string }> };
 
@@ -22,3 +23,5 @@ export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const conversation = await getPlatformServices().conversations.createConversation(user, id, body.title);
   return Response.json({ conversation }, { status: 201 });
 });
+
+export const { PUT, PATCH, DELETE } = methodsOtherThan("GET", "POST");

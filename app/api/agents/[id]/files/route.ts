@@ -3,6 +3,7 @@ import { isFlagSet, readUploadRequest } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 interface AgentFilesRouteContext {
   params: Promise<{ id: string }>;
@@ -31,3 +32,5 @@ export const DELETE = jsonRoute(async (request: Request, { params }: AgentFilesR
   await getPlatformServices().files.delete(user, id, new URL(request.url).searchParams.get("path"));
   return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
 });
+
+export const { PUT, PATCH } = methodsOtherThan("GET", "POST", "DELETE");

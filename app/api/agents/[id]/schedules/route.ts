@@ -1,6 +1,7 @@
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 type Context = { params: Promise<{ id: string }> };
 
@@ -10,3 +11,5 @@ export const GET = jsonRoute(async (request: Request, { params }: Context) => {
   const { id } = await params;
   return getPlatformServices().schedules.list(user, id);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsOtherThan("GET");

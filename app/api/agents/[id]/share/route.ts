@@ -3,6 +3,7 @@ import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { publicOriginOf } from "@/server/sharing/share-service";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 interface AgentShareRouteContext {
   params: Promise<{ id: string }>;
@@ -25,3 +26,5 @@ export const PATCH = jsonRoute(async (request: Request, { params }: AgentShareRo
   const body = await readJsonBody(request, updateSharingBodySchema);
   return getPlatformServices().sharing.update(user, id, body, publicOriginOf(request));
 });
+
+export const { POST, PUT, DELETE } = methodsOtherThan("GET", "PATCH");

@@ -3,6 +3,7 @@ import { AppError } from "@/lib/errors";
 import { jsonRoute, readJsonBody } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 type Context = { params: Promise<{ id: string }> };
 
@@ -24,3 +25,5 @@ export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const ack = await messages.send(user, { ...body, conversationId: id, agentId: conversation.agentId });
   return Response.json(ack, { status: ack.duplicate ? 200 : 202 });
 });
+
+export const { PUT, PATCH, DELETE } = methodsOtherThan("GET", "POST");

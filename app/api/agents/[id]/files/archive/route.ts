@@ -2,6 +2,7 @@ import { agentArchiveResponse } from "@/server/files/file-http";
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 interface AgentFileArchiveRouteContext {
   params: Promise<{ id: string }>;
@@ -13,3 +14,5 @@ export const GET = jsonRoute(async (request: Request, { params }: AgentFileArchi
   const { id } = await params;
   return agentArchiveResponse(await getPlatformServices().files.openArchive(user, id, new URL(request.url).searchParams.get("path") ?? ""));
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsOtherThan("GET");

@@ -1,6 +1,7 @@
 import { jsonRoute } from "@/server/http/json-route";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 
 type Context = { params: Promise<{ id: string; scheduleId: string }> };
 
@@ -11,3 +12,5 @@ export const POST = jsonRoute(async (request: Request, { params }: Context) => {
   const started = await getPlatformServices().schedules.runNow(user, id, scheduleId);
   return Response.json(started, { status: 202, headers: { "cache-control": "no-store" } });
 });
+
+export const { GET, PUT, PATCH, DELETE } = methodsOtherThan("POST");
