@@ -54,7 +54,8 @@ test.describe("the chat fits the window", () => {
     await expect(page.getByRole("button", { name: "↓ Latest" })).toBeHidden();
 
     // Without the banner (a real model configured) the chat takes the room it leaves.
-    await page.addStyleTag({ content: '[data-testid="offline-demo-banner"] { display: none !important; }' });
+    // Set through the CSSOM: a <style> tag added by the test would itself be a CSP violation.
+    await page.getByTestId("offline-demo-banner").evaluate((banner) => banner.style.setProperty("display", "none", "important"));
     for (const size of SIZES) {
       await page.setViewportSize(size);
       await expectComposerOnScreen(page, `${size.width}×${size.height} without the banner`);

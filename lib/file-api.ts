@@ -2,6 +2,7 @@ import { ApiError, apiFetch } from "./api-client";
 import { fileContentUrl, fileLinkUrl, fileTreeUrl, fileUploadUrl } from "./file-urls";
 import type { ErrorPayload } from "./errors";
 import type { WorkspaceDiskUsage } from "./workspace-disk";
+export { formatFileSize } from "./file-size";
 
 /**
  * The files of an agent's folder over REST, declared once: the route handlers answer with these
@@ -162,17 +163,6 @@ export function isPassiveContent(type: FileTypeInfo): boolean {
   return passiveContentTypes.has(type.contentType.split(";")[0]!.trim());
 }
 
-export function formatFileSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value >= 10 ? Math.round(value) : Math.round(value * 10) / 10} ${units[unit]}`;
-}
 
 // ── URLs ─────────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,4 +1,4 @@
-import { formatFileSize } from "./file-api";
+import { formatFileSize } from "./file-size";
 
 /**
  * How full a person's workspace disk is, as the Files panel shows it. `totalBytes` is null when

@@ -145,6 +145,8 @@ describe("scheduled runs", () => {
     const run = await store.getRun(fire.runId!);
     expect(run).toMatchObject({ trigger: "schedule", scheduleId, status: "complete", conversationId: fire.conversationId });
     const conversation = await store.getConversation(fire.conversationId!);
+    // Grouped under its schedule in the conversation list.
+    expect(conversation.scheduleId).toBe(scheduleId);
     expect(conversation.title).toMatch(/^create a file named report\.csv with .*… · \d{1,2} \w{3} \d\d:\d\d$/);
     const messages = await store.listMessages(conversation.id);
     expect(messages.map((message) => [message.role, message.status])).toEqual([
@@ -155,8 +157,8 @@ describe("scheduled runs", () => {
     expect(messages[1]!.content).toContainEqual({ type: "file", path: "report.csv", mimeType: "text/csv", name: "report.csv" });
 
     expect(notification).toMatchObject({ userId, kind: "run_complete", title: "Daily report finished", conversationId: conversation.id, runId: run.id });
-    // The first line of what the agent wrote (the demo model opens with what it is about to do).
-    expect(notification.body).toBe("I'll create report.csv.");
+    // The reply's result, not its opening line ("I'll create report.csv."), in plain words.
+    expect(notification.body).toBe("Created report.csv (12 characters).");
 
     const runs = (await (await listRunsRoute(request(`/agents/${agent.id}/runs?trigger=schedule`), { params: Promise.resolve({ id: agent.id }) })).json()) as RunListResponse;
     expect(runs.runs).toHaveLength(1);

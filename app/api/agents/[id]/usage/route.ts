@@ -1,4 +1,5 @@
 import { jsonRoute } from "@/server/http/json-route";
+import { methodsOtherThan } from "@/server/http/method-not-allowed";
 import { requireUser } from "@/server/http/request-user";
 import { getPlatformServices } from "@/server/platform-services";
 
@@ -10,3 +11,5 @@ export const GET = jsonRoute(async (request: Request, { params }: Context) => {
   const { id } = await params;
   return getPlatformServices().schedules.usage(user, id);
 });
+
+export const { POST, PUT, PATCH, DELETE } = methodsOtherThan("GET");
