@@ -57,13 +57,28 @@ test.describe("the dashboard", () => {
     await expect(dashboard.card("Python tutor")).toBeVisible();
   });
 
+  test("choosing a template opens the new agent's chat, ready to talk; its card waits on the dashboard", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await expect(dashboard.emptyState()).toBeVisible();
+    await page.getByRole("button", { name: "Chart maker", exact: true }).click();
+
+    await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+$/);
+    await expect(page.getByTestId("agent-name")).toHaveText("Chart maker");
+    await expect(page.getByRole("list", { name: "Suggested prompts" })).toBeVisible();
+    await expect(page.getByLabel("Message the agent")).toBeEditable();
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+    const agentId = new URL(page.url()).pathname.split("/")[2];
+
+    await page.getByRole("link", { name: "AgentDesk" }).click();
+    await expect(dashboard.card("Chart maker")).toHaveAttribute("data-agent-id", agentId!);
+  });
+
   test("the same template twice gives two agents that can be told apart", async ({ page }) => {
     await signInAsGuest(page);
     const dashboard = new DashboardPage(page);
     await dashboard.createFromTemplate("Python tutor");
-    await page.getByRole("button", { name: "New agent" }).click();
-    await page.getByRole("button", { name: "Python tutor", exact: true }).click();
-    await expect(dashboard.card("Python tutor 2")).toBeVisible();
+    await dashboard.createFromTemplate("Python tutor", "Python tutor 2");
     await expect(dashboard.card("Python tutor")).toHaveCount(1);
   });
 
@@ -78,7 +93,9 @@ test.describe("the dashboard", () => {
     await expect(dashboard.dialog()).toContainText("The name must not be empty.");
     await dashboard.fillAgentForm({ name: "Budget checker", instructions: "Check the monthly budget sheet for overspending." });
     await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
-    await expect(dashboard.dialog()).toBeHidden();
+    // A blank agent opens its chat too.
+    await dashboard.expectChatOf("Budget checker");
+    await dashboard.goto();
     await expect(dashboard.card("Budget checker")).toContainText("No description yet");
 
     // Another tab renames the agent while this one has the edit dialog open.

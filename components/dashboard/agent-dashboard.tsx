@@ -1,7 +1,9 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import type { AgentSummary } from "@/lib/agent-api";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
 import { Button, buttonClasses } from "@/components/ui/button";
@@ -45,10 +47,13 @@ function DashboardView() {
   const setQuery = useAgentsStore((state) => state.setQuery);
   const duplicateAgent = useAgentsStore((state) => state.duplicateAgent);
 
+  const router = useRouter();
   const [createStep, setCreateStep] = useState<CreateStep | null>(null);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [deletingId, setDeletingId] = useState<string | null>(null);
   const now = useNow(60_000);
+  // A new agent is made to be talked to: its chat opens, whether it came from a template or blank.
+  const openChat = (agent: AgentSummary) => router.push(`/agents/${encodeURIComponent(agent.id)}`);
 
   useEffect(() => {
     void loadTemplates();
@@ -136,7 +141,7 @@ function DashboardView() {
           description="Pick a template below to get an agent that already knows its job (analysing a spreadsheet, summarising a web page, making a chart), or start from a blank agent. You can change everything later."
         >
           <div className="text-left">
-            <TemplatePicker onBlank={() => setCreateStep("blank")} onCreated={() => undefined} />
+            <TemplatePicker onBlank={() => setCreateStep("blank")} onCreated={openChat} />
           </div>
         </EmptyState>
       ) : agents.length === 0 ? (
@@ -171,7 +176,7 @@ function DashboardView() {
         step={createStep}
         onStepChange={setCreateStep}
         onClose={() => setCreateStep(null)}
-        onCreated={() => setCreateStep(null)}
+        onCreated={openChat}
       />
       <Suspense fallback={null}>
         {editing ? <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} /> : null}
