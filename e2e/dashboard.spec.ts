@@ -116,6 +116,49 @@ test.describe("the dashboard", () => {
     await expect(dashboard.card("CRM cleaner")).toContainText("Cleans the CRM export.");
   });
 
+  test("right after sign-in the first paint shows the person's agents, and no “Connecting” while the socket simply starts", async ({ page, browser }) => {
+    await signInAsGuest(page);
+    for (const templateId of ["chart-maker", "python-tutor"]) {
+      const created = await page.request.post("/api/agents", { data: { templateId }, headers: fromTheAppPage(page) });
+      expect(created.status()).toBe(201);
+    }
+
+    // What the server paints, before any script runs: the cards themselves, not placeholders.
+    const firstPaint = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+    try {
+      const painted = await firstPaint.newPage();
+      await painted.goto(new URL("/", page.url()).href);
+      const dashboard = new DashboardPage(painted);
+      await expect(dashboard.cards()).toHaveCount(2);
+      await expect(dashboard.card("Chart maker")).toContainText("Ready");
+      await expect(dashboard.card("Python tutor")).toBeVisible();
+      await expect(painted.getByText("Loading your agents…")).toHaveCount(0);
+      // Without scripts it never connects: after a second the status says so.
+      await expect(painted.getByTestId("connection-status")).toBeVisible();
+      await expect(painted.getByTestId("connection-status")).toHaveText("Connecting");
+    } finally {
+      await firstPaint.close();
+    }
+
+    // With scripts: every word the connection status shows (innerText: only what is visible), and
+    // when (ms since the page began).
+    await page.addInitScript(() => {
+      const seen: { text: string; at: number }[] = [];
+      (window as unknown as { connectionWords: typeof seen }).connectionWords = seen;
+      const look = () => {
+        const text = document.querySelector<HTMLElement>('[data-testid="connection-status"]')?.innerText.trim() ?? "";
+        if (text && seen.at(-1)?.text !== text) seen.push({ text, at: Math.round(performance.now()) });
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("connection-status")).toHaveText("Connected");
+    const words = await page.evaluate(() => (window as unknown as { connectionWords: { text: string; at: number }[] }).connectionWords);
+    // "Connecting" is fair only once connecting has taken a while.
+    expect(words.filter((word) => word.text === "Connecting" && word.at < 1_000)).toEqual([]);
+  });
+
   test("the dashboard with a few agents, at desktop and phone width", async ({ page }) => {
     await signInAsGuest(page);
     const dashboard = new DashboardPage(page);

@@ -2,14 +2,14 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import type { AgentSummary } from "@/lib/agent-api";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
-import { AgentsStoreContext, createAgentsStore, useAgentsStore } from "@/stores/agents-store";
+import { AgentsStoreContext, createAgentsStore, useAgentsStore, type AgentsInitialData } from "@/stores/agents-store";
 import { AgentCard } from "./agent-card";
 import { LineIcon } from "./agent-icon";
 import { CreateAgentDialog, TemplatePicker, type CreateStep } from "./create-agent-dialog";
@@ -24,18 +24,23 @@ const refreshMs = 30_000;
 // While an agent works, its card should notice soon that it finished (or failed).
 const refreshWhileRunningMs = 5_000;
 
-/** The dashboard: the person's agents as cards, with creating, editing, duplicating and deleting. */
-export function AgentDashboard() {
+export type DashboardInitialData = AgentsInitialData;
+
+/**
+ * The dashboard: the person's agents as cards, with creating, editing, duplicating and deleting.
+ * `initialData` is what the server read for the first paint; without it the agents load here.
+ */
+export function AgentDashboard({ initialData }: { initialData?: DashboardInitialData }) {
   // One store per mount, never at module level: the server renders this too.
-  const [store] = useState(createAgentsStore);
+  const [store] = useState(() => createAgentsStore(initialData));
   return (
     <AgentsStoreContext value={store}>
-      <DashboardView />
+      <DashboardView loadedOnServer={initialData !== undefined} />
     </AgentsStoreContext>
   );
 }
 
-function DashboardView() {
+function DashboardView({ loadedOnServer }: { loadedOnServer: boolean }) {
   const agents = useAgentsStore((state) => state.agents);
   const listStatus = useAgentsStore((state) => state.listStatus);
   const listError = useAgentsStore((state) => state.listError);
@@ -59,7 +64,13 @@ function DashboardView() {
     void loadTemplates();
   }, [loadTemplates]);
 
+  // The list the server rendered is current: the first load here would only fetch it again.
+  const skipFirstLoad = useRef(loadedOnServer);
   useEffect(() => {
+    if (skipFirstLoad.current) {
+      skipFirstLoad.current = false;
+      return;
+    }
     const timer = setTimeout(() => void loadAgents(), query.trim() === "" ? 0 : searchDelayMs);
     return () => clearTimeout(timer);
   }, [query, loadAgents]);
@@ -220,13 +231,18 @@ function DashboardNotice() {
   );
 }
 
+/** Only when the server could not render the list: says what is happening, not just grey boxes. */
 function LoadingCards() {
   return (
-    <div aria-busy="true">
-      <p className="sr-only">Loading your agents…</p>
+    <div aria-busy="true" data-testid="agents-loading">
+      <p className="mb-3 text-sm text-ink-muted">Loading your agents…</p>
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-hidden>
         {Array.from({ length: 3 }, (_, index) => (
-          <li key={index} className="h-44 animate-pulse rounded-card border border-border bg-surface shadow-card" />
+          <li key={index} className="flex h-44 flex-col gap-3 rounded-card border border-border bg-surface p-5 shadow-card">
+            <span className="h-4 w-1/2 animate-pulse rounded bg-surface-muted" />
+            <span className="h-3 w-5/6 animate-pulse rounded bg-surface-muted" />
+            <span className="h-3 w-2/3 animate-pulse rounded bg-surface-muted" />
+          </li>
         ))}
       </ul>
     </div>
