@@ -95,7 +95,7 @@ test.describe("the dashboard", () => {
     await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
     // A blank agent opens its chat too.
     await dashboard.expectChatOf("Budget checker");
-    await dashboard.goto();
+    await dashboard.backFromChat();
     await expect(dashboard.card("Budget checker")).toContainText("No description yet");
 
     // Another tab renames the agent while this one has the edit dialog open.

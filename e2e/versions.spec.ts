@@ -21,7 +21,7 @@ test.describe("agent versions", () => {
     await dashboard.fillAgentForm({ name: "Versioned helper", instructions: first });
     await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
     await dashboard.expectChatOf("Versioned helper");
-    await dashboard.goto();
+    await dashboard.backFromChat();
     await expect(dashboard.card("Versioned helper")).toBeVisible();
     await dashboard.edit("Versioned helper", { instructions: second });
     await dashboard.edit("Versioned helper", { instructions: third });

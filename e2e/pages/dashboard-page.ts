@@ -57,7 +57,7 @@ export class DashboardPage {
   /** As openNewFromTemplate, then back on the dashboard with the new agent's card. */
   async createFromTemplate(templateName: string, expectedName = templateName): Promise<string> {
     const agentId = await this.openNewFromTemplate(templateName, expectedName);
-    await this.goto();
+    await this.backFromChat();
     await expect(this.card(expectedName)).toBeVisible();
     return agentId;
   }
@@ -70,9 +70,16 @@ export class DashboardPage {
     await this.fillAgentForm(values);
     await this.dialog().getByRole("button", { name: "Create agent" }).click();
     const agentId = await this.expectChatOf(values.name);
-    await this.goto();
+    await this.backFromChat();
     await expect(this.card(values.name)).toBeVisible();
     return agentId;
+  }
+
+  /** Back to the dashboard as a person goes, by the header's link (staying on the page's own origin). */
+  async backFromChat(): Promise<void> {
+    await this.page.getByRole("link", { name: "AgentDesk" }).click();
+    await expect(this.page).toHaveURL(/\/$/);
+    await expect(this.page.getByRole("heading", { name: "Your agents" })).toBeVisible();
   }
 
   /** A new agent's chat, open and connected, as creating one leaves the person. Returns the agent's id. */
