@@ -33,7 +33,8 @@ export function ConnectionStatus() {
       data-testid="connection-status"
       data-status={status}
       title={problem ?? labels[status]}
-      className="inline-flex items-center gap-2 rounded-full border border-border bg-surface px-3 py-1 text-xs font-medium text-ink-muted"
+      // globals.css keeps "Connecting" out of sight for the first second.
+      className="connection-status inline-flex items-center gap-2 rounded-full border border-border bg-surface px-3 py-1 text-xs font-medium text-ink-muted"
     >
       <span aria-hidden className={`h-2 w-2 rounded-full ${dotClasses[status]}`} />
       {/* On a phone the dot says it; the word would push the account menu off the screen. */}

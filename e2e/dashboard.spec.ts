@@ -57,13 +57,28 @@ test.describe("the dashboard", () => {
     await expect(dashboard.card("Python tutor")).toBeVisible();
   });
 
+  test("choosing a template opens the new agent's chat, ready to talk; its card waits on the dashboard", async ({ page }) => {
+    await signInAsGuest(page);
+    const dashboard = new DashboardPage(page);
+    await expect(dashboard.emptyState()).toBeVisible();
+    await page.getByRole("button", { name: "Chart maker", exact: true }).click();
+
+    await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+$/);
+    await expect(page.getByTestId("agent-name")).toHaveText("Chart maker");
+    await expect(page.getByRole("list", { name: "Suggested prompts" })).toBeVisible();
+    await expect(page.getByLabel("Message the agent")).toBeEditable();
+    await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+    const agentId = new URL(page.url()).pathname.split("/")[2];
+
+    await page.getByRole("link", { name: "AgentDesk" }).click();
+    await expect(dashboard.card("Chart maker")).toHaveAttribute("data-agent-id", agentId!);
+  });
+
   test("the same template twice gives two agents that can be told apart", async ({ page }) => {
     await signInAsGuest(page);
     const dashboard = new DashboardPage(page);
     await dashboard.createFromTemplate("Python tutor");
-    await page.getByRole("button", { name: "New agent" }).click();
-    await page.getByRole("button", { name: "Python tutor", exact: true }).click();
-    await expect(dashboard.card("Python tutor 2")).toBeVisible();
+    await dashboard.createFromTemplate("Python tutor", "Python tutor 2");
     await expect(dashboard.card("Python tutor")).toHaveCount(1);
   });
 
@@ -78,7 +93,9 @@ test.describe("the dashboard", () => {
     await expect(dashboard.dialog()).toContainText("The name must not be empty.");
     await dashboard.fillAgentForm({ name: "Budget checker", instructions: "Check the monthly budget sheet for overspending." });
     await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
-    await expect(dashboard.dialog()).toBeHidden();
+    // A blank agent opens its chat too.
+    await dashboard.expectChatOf("Budget checker");
+    await dashboard.backFromChat();
     await expect(dashboard.card("Budget checker")).toContainText("No description yet");
 
     // Another tab renames the agent while this one has the edit dialog open.
@@ -97,6 +114,49 @@ test.describe("the dashboard", () => {
     await dashboard.saveEdit();
     await expect(dashboard.dialog()).toBeHidden();
     await expect(dashboard.card("CRM cleaner")).toContainText("Cleans the CRM export.");
+  });
+
+  test("right after sign-in the first paint shows the person's agents, and no “Connecting” while the socket simply starts", async ({ page, browser }) => {
+    await signInAsGuest(page);
+    for (const templateId of ["chart-maker", "python-tutor"]) {
+      const created = await page.request.post("/api/agents", { data: { templateId }, headers: fromTheAppPage(page) });
+      expect(created.status()).toBe(201);
+    }
+
+    // What the server paints, before any script runs: the cards themselves, not placeholders.
+    const firstPaint = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+    try {
+      const painted = await firstPaint.newPage();
+      await painted.goto(new URL("/", page.url()).href);
+      const dashboard = new DashboardPage(painted);
+      await expect(dashboard.cards()).toHaveCount(2);
+      await expect(dashboard.card("Chart maker")).toContainText("Ready");
+      await expect(dashboard.card("Python tutor")).toBeVisible();
+      await expect(painted.getByText("Loading your agents…")).toHaveCount(0);
+      // Without scripts it never connects: after a second the status says so.
+      await expect(painted.getByTestId("connection-status")).toBeVisible();
+      await expect(painted.getByTestId("connection-status")).toHaveText("Connecting");
+    } finally {
+      await firstPaint.close();
+    }
+
+    // With scripts: every word the connection status shows (innerText: only what is visible), and
+    // when (ms since the page began).
+    await page.addInitScript(() => {
+      const seen: { text: string; at: number }[] = [];
+      (window as unknown as { connectionWords: typeof seen }).connectionWords = seen;
+      const look = () => {
+        const text = document.querySelector<HTMLElement>('[data-testid="connection-status"]')?.innerText.trim() ?? "";
+        if (text && seen.at(-1)?.text !== text) seen.push({ text, at: Math.round(performance.now()) });
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("connection-status")).toHaveText("Connected");
+    const words = await page.evaluate(() => (window as unknown as { connectionWords: { text: string; at: number }[] }).connectionWords);
+    // "Connecting" is fair only once connecting has taken a while.
+    expect(words.filter((word) => word.text === "Connecting" && word.at < 1_000)).toEqual([]);
   });
 
   test("the dashboard with a few agents, at desktop and phone width", async ({ page }) => {

@@ -82,4 +82,48 @@ test.describe("sharing an agent", () => {
       await visitorContext.close();
     }
   });
+
+  test("a signed-out visitor sees the charts of a shared conversation inline, and they stop loading once the link is revoked", async ({ page: ownerPage, browser }) => {
+    test.setTimeout(300_000);
+    await signInAsGuest(ownerPage);
+    await new DashboardPage(ownerPage).openNewFromTemplate("Chart maker");
+    const ownerChat = new AgentChatPage(ownerPage);
+    await ownerChat.send("make a chart of monthly sales");
+    expect(await ownerChat.waitForReply(180_000)).toBe("complete");
+    await expect(ownerChat.lastReply().getByRole("img", { name: /chart\.png/ })).toBeVisible();
+
+    const sharing = new ShareDialog(ownerPage);
+    await sharing.open();
+    await sharing.chooseVisibility("Anyone with the link");
+    await sharing.chooseConversation("make a chart of monthly sales");
+    await sharing.share();
+    const link = await sharing.link().inputValue();
+    await sharing.close();
+
+    const visitorContext = await browser.newContext();
+    const visitorViolations = await watchContentSecurityPolicy(visitorContext);
+    try {
+      const visitorPage = await visitorContext.newPage();
+      await visitorPage.goto(link);
+      const chart = new SharePage(visitorPage).transcript().getByRole("img", { name: /chart\.png/ });
+      await expect(chart).toBeVisible();
+      // Loaded and decoded: the picture itself arrived, by the link's own address, not the owner's.
+      await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+      const source = new URL((await chart.getAttribute("src"))!, link);
+      expect(source.pathname).toMatch(/^\/api\/share\/[A-Za-z0-9_-]{22}\/files\/content$/);
+      await visitorPage.screenshot({ path: "test-results/screenshots/share-chart.png", fullPage: true });
+
+      // Only what the conversation shows, and nothing outside the agent's folder.
+      const other = new URL(source);
+      other.searchParams.set("path", "../chart.png");
+      expect((await visitorPage.request.get(other.href)).status()).toBe(400);
+
+      await sharing.open();
+      await sharing.revoke();
+      expect((await visitorPage.request.get(source.href)).status()).toBe(404);
+      expect(visitorViolations, "Content-Security-Policy violations").toEqual([]);
+    } finally {
+      await visitorContext.close();
+    }
+  });
 });

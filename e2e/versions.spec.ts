@@ -20,7 +20,8 @@ test.describe("agent versions", () => {
     await expect(dashboard.dialog().getByRole("heading", { name: "Create a blank agent" })).toBeVisible();
     await dashboard.fillAgentForm({ name: "Versioned helper", instructions: first });
     await dashboard.dialog().getByRole("button", { name: "Create agent" }).click();
-    await expect(dashboard.dialog()).toBeHidden();
+    await dashboard.expectChatOf("Versioned helper");
+    await dashboard.backFromChat();
     await expect(dashboard.card("Versioned helper")).toBeVisible();
     await dashboard.edit("Versioned helper", { instructions: second });
     await dashboard.edit("Versioned helper", { instructions: third });

@@ -2,12 +2,14 @@
  * Which images a rendered Markdown reply may load. An agent's reply (or a prompt-injected one)
  * could otherwise embed a tracking pixel, or carry data out past the egress proxy in an image
  * URL that the owner's browser, or an anonymous share visitor's, fetches. Only the platform's own
- * file URLs (relative, so the same origin on every page) and in-page data:/blob: images load; any
+ * file URLs (relative, so the same origin on every page; the owner's, or a share link's) and
+ * in-page data:/blob: images load; any
  * other image is shown as a link the person may choose to open.
  */
 
-// fileContentUrl() in file-urls.ts: /api/agents/{id}/files/content?path=…
-const ownFileContent = /^\/api\/agents\/[^/?#]+\/files\/content(?:[?#]|$)/;
+// fileContentUrl() in file-urls.ts: /api/agents/{id}/files/content?path=…, and on the share page
+// sharedFileContentUrl() in shared-file-urls.ts: /api/share/{token}/files/content?path=…
+const ownFileContent = /^\/api\/(?:agents|share)\/[^/?#]+\/files\/content(?:[?#]|$)/;
 
 export function isPlatformImageSource(src: string): boolean {
   const value = src.trim();

@@ -29,7 +29,10 @@ export interface SharingResponse {
   shareUrl: string | null;
 }
 
-/** A stored message as a visitor sees it: no cost, no error details, no file paths. */
+/**
+ * A stored message as a visitor sees it: no cost, no error details, no attachments. Images keep
+ * their path inside the agent's folder, which the share link's image route serves.
+ */
 export type SharedMessage = Pick<Message, "id" | "seq" | "role" | "content" | "status" | "createdAt">;
 
 export interface SharedTranscript {
@@ -57,6 +60,18 @@ export interface SharedAgentResponse {
 export interface UseSharedAgentResponse {
   agent: AgentSummary;
 }
+
+/**
+ * GET /api/share/{token}/files/content?path=…: one image of the shared conversation. The path is
+ * checked again on the server like any path into an agent's folder (no "..", nothing outside it).
+ */
+export const sharedFileRequestSchema = z
+  .object({
+    token: recordIdSchema,
+    path: z.string().min(1).max(4096),
+  })
+  .strict();
+export type SharedFileRequest = z.infer<typeof sharedFileRequestSchema>;
 
 export function sharePath(shareToken: string): string {
   return `/share/${encodeURIComponent(shareToken)}`;

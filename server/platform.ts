@@ -106,14 +106,15 @@ export function composePlatformServices(parts: PlatformParts): PlatformServices 
     scheduleMinIntervalSeconds: config.SCHEDULE_MIN_INTERVAL_SECONDS,
     webhookTargetRefusal: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ? undefined : webhookTargetRefusal,
   });
+  const files = createAgentFileService({ store, runtime, limits: agentFileLimitsFrom(config) });
   return {
     ...parts,
     messages: parts.messages ?? createLocalMessageRouter(conversations),
     agents,
     versions: createAgentVersionService({ store, agents }),
     schedules: createScheduleService({ store, scheduler: parts.scheduler }),
-    sharing: createShareService({ store, agents }),
-    files: createAgentFileService({ store, runtime, limits: agentFileLimitsFrom(config) }),
+    sharing: createShareService({ store, agents, files }),
+    files,
     notifications: createNotificationService({ store }),
     guestSignups: parts.guestSignups ?? createGuestSignupGate(config.GUEST_SIGNUPS_PER_HOUR),
   };

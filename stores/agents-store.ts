@@ -69,8 +69,28 @@ function byActivity(agents: AgentSummary[]): AgentSummary[] {
 
 const agentUrl = (agentId: string) => `/api/agents/${encodeURIComponent(agentId)}`;
 
+/** What the server already read for the dashboard's first paint. */
+export interface AgentsInitialData {
+  agents: AgentSummary[];
+  templates: AgentTemplate[];
+  defaultModel: string;
+}
+
+/** The state a dashboard starts in: loaded already when the server rendered its agents. */
+export function initialStateFrom(initial?: AgentsInitialData): AgentsState {
+  if (!initial) return initialState;
+  return {
+    ...initialState,
+    agents: byActivity(initial.agents),
+    listStatus: "ready",
+    templates: initial.templates,
+    templatesStatus: "ready",
+    defaultModel: initial.defaultModel,
+  };
+}
+
 /** One store per dashboard mount (see AgentsStoreProvider): nothing is shared between requests on the server. */
-export function createAgentsStore(): StoreApi<AgentsStore> {
+export function createAgentsStore(initial?: AgentsInitialData): StoreApi<AgentsStore> {
   let latestListRequest = 0;
 
   return createStore<AgentsStore>()((set, get) => {
@@ -82,7 +102,7 @@ export function createAgentsStore(): StoreApi<AgentsStore> {
       }));
 
     return {
-      ...initialState,
+      ...initialStateFrom(initial),
 
       async loadAgents() {
         const request = ++latestListRequest;

@@ -1,13 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { useRouter } from "next/navigation";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import type { AgentSummary } from "@/lib/agent-api";
 import { errorMessageFor } from "@/lib/error-messages";
 import type { ErrorPayload } from "@/lib/errors";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
-import { AgentsStoreContext, createAgentsStore, useAgentsStore } from "@/stores/agents-store";
+import { AgentsStoreContext, createAgentsStore, useAgentsStore, type AgentsInitialData } from "@/stores/agents-store";
 import { AgentCard } from "./agent-card";
 import { LineIcon } from "./agent-icon";
 import { CreateAgentDialog, TemplatePicker, type CreateStep } from "./create-agent-dialog";
@@ -22,18 +24,23 @@ const refreshMs = 30_000;
 // While an agent works, its card should notice soon that it finished (or failed).
 const refreshWhileRunningMs = 5_000;
 
-/** The dashboard: the person's agents as cards, with creating, editing, duplicating and deleting. */
-export function AgentDashboard() {
+export type DashboardInitialData = AgentsInitialData;
+
+/**
+ * The dashboard: the person's agents as cards, with creating, editing, duplicating and deleting.
+ * `initialData` is what the server read for the first paint; without it the agents load here.
+ */
+export function AgentDashboard({ initialData }: { initialData?: DashboardInitialData }) {
   // One store per mount, never at module level: the server renders this too.
-  const [store] = useState(createAgentsStore);
+  const [store] = useState(() => createAgentsStore(initialData));
   return (
     <AgentsStoreContext value={store}>
-      <DashboardView />
+      <DashboardView loadedOnServer={initialData !== undefined} />
     </AgentsStoreContext>
   );
 }
 
-function DashboardView() {
+function DashboardView({ loadedOnServer }: { loadedOnServer: boolean }) {
   const agents = useAgentsStore((state) => state.agents);
   const listStatus = useAgentsStore((state) => state.listStatus);
   const listError = useAgentsStore((state) => state.listError);
@@ -45,16 +52,25 @@ function DashboardView() {
   const setQuery = useAgentsStore((state) => state.setQuery);
   const duplicateAgent = useAgentsStore((state) => state.duplicateAgent);
 
+  const router = useRouter();
   const [createStep, setCreateStep] = useState<CreateStep | null>(null);
   const [editingId, setEditingId] = useState<string | null>(null);
   const [deletingId, setDeletingId] = useState<string | null>(null);
   const now = useNow(60_000);
+  // A new agent is made to be talked to: its chat opens, whether it came from a template or blank.
+  const openChat = (agent: AgentSummary) => router.push(`/agents/${encodeURIComponent(agent.id)}`);
 
   useEffect(() => {
     void loadTemplates();
   }, [loadTemplates]);
 
+  // The list the server rendered is current: the first load here would only fetch it again.
+  const skipFirstLoad = useRef(loadedOnServer);
   useEffect(() => {
+    if (skipFirstLoad.current) {
+      skipFirstLoad.current = false;
+      return;
+    }
     const timer = setTimeout(() => void loadAgents(), query.trim() === "" ? 0 : searchDelayMs);
     return () => clearTimeout(timer);
   }, [query, loadAgents]);
@@ -136,7 +152,7 @@ function DashboardView() {
           description="Pick a template below to get an agent that already knows its job (analysing a spreadsheet, summarising a web page, making a chart), or start from a blank agent. You can change everything later."
         >
           <div className="text-left">
-            <TemplatePicker onBlank={() => setCreateStep("blank")} onCreated={() => undefined} />
+            <TemplatePicker onBlank={() => setCreateStep("blank")} onCreated={openChat} />
           </div>
         </EmptyState>
       ) : agents.length === 0 ? (
@@ -171,7 +187,7 @@ function DashboardView() {
         step={createStep}
         onStepChange={setCreateStep}
         onClose={() => setCreateStep(null)}
-        onCreated={() => setCreateStep(null)}
+        onCreated={openChat}
       />
       <Suspense fallback={null}>
         {editing ? <EditAgentDialog agent={editing} onClose={() => setEditingId(null)} /> : null}
@@ -215,13 +231,18 @@ function DashboardNotice() {
   );
 }
 
+/** Only when the server could not render the list: says what is happening, not just grey boxes. */
 function LoadingCards() {
   return (
-    <div aria-busy="true">
-      <p className="sr-only">Loading your agents…</p>
+    <div aria-busy="true" data-testid="agents-loading">
+      <p className="mb-3 text-sm text-ink-muted">Loading your agents…</p>
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-hidden>
         {Array.from({ length: 3 }, (_, index) => (
-          <li key={index} className="h-44 animate-pulse rounded-card border border-border bg-surface shadow-card" />
+          <li key={index} className="flex h-44 flex-col gap-3 rounded-card border border-border bg-surface p-5 shadow-card">
+            <span className="h-4 w-1/2 animate-pulse rounded bg-surface-muted" />
+            <span className="h-3 w-5/6 animate-pulse rounded bg-surface-muted" />
+            <span className="h-3 w-2/3 animate-pulse rounded bg-surface-muted" />
+          </li>
         ))}
       </ul>
     </div>

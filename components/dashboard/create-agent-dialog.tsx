@@ -15,7 +15,7 @@ const TemplateGallery = lazy(() => import("./template-gallery").then((module) =>
 
 export type CreateStep = "templates" | "blank";
 
-/** The template gallery, and the blank-agent form one step further. */
+/** The template gallery, and the blank-agent form one step further; `onCreated` opens the new agent. */
 export function CreateAgentDialog({
   step,
   onStepChange,
@@ -80,10 +80,10 @@ export function TemplatePicker({ onBlank, onCreated }: { onBlank: () => void; on
     setPendingTemplateId(template.id);
     setProblem(null);
     try {
+      // Still "Creating…" while its chat opens: the page is about to change.
       onCreated(await createAgent({ templateId: template.id }));
     } catch (error) {
       setProblem(errorMessageFor(asErrorPayload(error)));
-    } finally {
       setPendingTemplateId(null);
     }
   };

@@ -69,7 +69,7 @@ export function SharedAgentView({ shared, shareToken, signedIn, signInHref, back
         </h2>
         {transcript && transcript.messages.length > 0 ? (
           <div className="mt-5">
-            <SharedTranscript messages={transcript.messages} />
+            <SharedTranscript messages={transcript.messages} shareToken={shareToken} />
             {transcript.truncated ? <p className="mt-6 text-sm text-ink-muted">The conversation goes on; the share page shows its beginning.</p> : null}
           </div>
         ) : (

@@ -50,10 +50,6 @@ export class AgentChatPage {
 /** A new guest makes an agent from a template and opens its chat, connected. */
 export async function openNewAgentChat(page: Page, template = "Python tutor"): Promise<AgentChatPage> {
   await signInAsGuest(page);
-  const dashboard = new DashboardPage(page);
-  await dashboard.createFromTemplate(template);
-  await dashboard.card(template).getByRole("link").first().click();
-  await expect(page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
-  await expect(page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+  await new DashboardPage(page).openNewFromTemplate(template);
   return new AgentChatPage(page);
 }

@@ -40,33 +40,55 @@ export class DashboardPage {
     await expect(this.cards().first().or(this.emptyState())).toBeVisible();
   }
 
-  /** From the empty state's templates when there are no agents yet, else through "New agent". */
-  async createFromTemplate(templateName: string): Promise<void> {
+  /**
+   * Makes an agent from the template (from the empty state's templates when there are no agents
+   * yet, else through "New agent"): its chat opens. Returns the new agent's id.
+   */
+  async openNewFromTemplate(templateName: string, expectedName = templateName): Promise<string> {
     await this.waitForAgents();
     if (!(await this.emptyState().isVisible())) {
       await this.page.getByRole("button", { name: "New agent" }).click();
       await expect(this.dialog().getByRole("heading", { name: "Create an agent" })).toBeVisible();
     }
     await this.page.getByRole("button", { name: templateName, exact: true }).click();
-    await expect(this.dialog()).toBeHidden();
-    await expect(this.card(templateName)).toBeVisible();
+    return this.expectChatOf(expectedName);
   }
 
-  /** Makes an agent from the template and opens its chat, connected. */
-  async openNewFromTemplate(templateName: string): Promise<void> {
-    await this.createFromTemplate(templateName);
-    await this.card(templateName).getByRole("link").first().click();
-    await expect(this.page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+/);
-    await expect(this.page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+  /** As openNewFromTemplate, then back on the dashboard with the new agent's card. */
+  async createFromTemplate(templateName: string, expectedName = templateName): Promise<string> {
+    const agentId = await this.openNewFromTemplate(templateName, expectedName);
+    await this.backFromChat();
+    await expect(this.card(expectedName)).toBeVisible();
+    return agentId;
   }
 
-  async createBlank(values: Required<Pick<AgentChanges, "name">> & AgentChanges): Promise<void> {
+  /** A blank agent: its chat opens, then back on the dashboard with its card. Returns its id. */
+  async createBlank(values: Required<Pick<AgentChanges, "name">> & AgentChanges): Promise<string> {
     await this.page.getByRole("button", { name: "New agent" }).click();
     await this.dialog().getByRole("button", { name: "Blank agent" }).click();
     await expect(this.dialog().getByRole("heading", { name: "Create a blank agent" })).toBeVisible();
     await this.fillAgentForm(values);
     await this.dialog().getByRole("button", { name: "Create agent" }).click();
-    await expect(this.dialog()).toBeHidden();
+    const agentId = await this.expectChatOf(values.name);
+    await this.backFromChat();
+    await expect(this.card(values.name)).toBeVisible();
+    return agentId;
+  }
+
+  /** Back to the dashboard as a person goes, by the header's link (staying on the page's own origin). */
+  async backFromChat(): Promise<void> {
+    await this.page.getByRole("link", { name: "AgentDesk" }).click();
+    await expect(this.page).toHaveURL(/\/$/);
+    await expect(this.page.getByRole("heading", { name: "Your agents" })).toBeVisible();
+  }
+
+  /** A new agent's chat, open and connected, as creating one leaves the person. Returns the agent's id. */
+  async expectChatOf(agentName: string): Promise<string> {
+    await expect(this.page).toHaveURL(/\/agents\/[A-Za-z0-9_-]+$/);
+    await expect(this.page.getByTestId("agent-name")).toHaveText(agentName);
+    await expect(this.page.getByLabel("Message the agent")).toBeVisible();
+    await expect(this.page.getByTestId("connection-status")).toHaveAttribute("data-status", "connected");
+    return new URL(this.page.url()).pathname.split("/")[2]!;
   }
 
   async openEdit(agentName: string): Promise<void> {

@@ -60,6 +60,11 @@ export interface AgentFileService {
   readonly limits: AgentFileLimits;
   list(user: ActingUser, agentId: string, options?: { hidden?: boolean }): Promise<FileTreeResponse>;
   open(user: ActingUser, agentId: string, rawPath: unknown, options?: { preview?: boolean }): Promise<OpenedAgentFile>;
+  /**
+   * A file of an agent whose caller has already decided the reader may see it (a share link's
+   * image): read from the owner's workspace, with the same path rules as `open`.
+   */
+  openSharedFile(agent: Pick<Agent, "id" | "ownerId">, rawPath: unknown): Promise<OpenedAgentFile>;
   openArchive(user: ActingUser, agentId: string, rawFolder: unknown): Promise<OpenedAgentArchive>;
   upload(user: ActingUser, agentId: string, rawPath: unknown, body: ReadableStream<Uint8Array> | null, options?: { declaredBytes?: number }): Promise<FileEntry>;
   delete(user: ActingUser, agentId: string, rawPath: unknown): Promise<void>;
@@ -69,7 +74,8 @@ export function createAgentFileService(deps: AgentFilesDependencies): AgentFileS
   return {
     limits: deps.limits,
     list: (user, agentId, options) => listAgentFiles(deps, user, agentId, options),
-    open: (user, agentId, rawPath, options) => openAgentFile(deps, user, agentId, rawPath, options),
+    open: async (user, agentId, rawPath, options) => readAgentFile(deps, await ownedAgentFolder(user, agentId, deps), rawPath, options),
+    openSharedFile: async (agent, rawPath) => readAgentFile(deps, await agentFolderOf(agent, deps), rawPath),
     openArchive: (user, agentId, rawFolder) => openAgentArchive(deps, user, agentId, rawFolder),
     upload: (user, agentId, rawPath, body, options) => uploadAgentFile(deps, user, agentId, rawPath, body, options),
     delete: (user, agentId, rawPath) => deleteAgentFile(deps, user, agentId, rawPath),
@@ -87,6 +93,11 @@ async function ownedAgentFolder(user: ActingUser, agentId: string, deps: AgentFi
   const agent = await findOwnedAgent(deps.store, user, agentId);
   const workspace = await deps.runtime.ensureWorkspace(user.userId);
   return { agent, workspace, workdir: agentPaths(agentId).workdir };
+}
+
+async function agentFolderOf(agent: Pick<Agent, "id" | "ownerId">, deps: AgentFilesDependencies): Promise<Pick<AgentFolder, "workspace" | "workdir">> {
+  const workspace = await deps.runtime.ensureWorkspace(agent.ownerId);
+  return { workspace, workdir: agentPaths(agent.id).workdir };
 }
 
 // ── List ─────────────────────────────────────────────────────────────────────────────────────────
@@ -186,14 +197,12 @@ export interface OpenedAgentFile {
 }
 
 /** Opens a file for streaming; `preview` sends at most the preview limit. */
-async function openAgentFile(
+async function readAgentFile(
   deps: AgentFilesDependencies,
-  user: ActingUser,
-  agentId: string,
+  { workspace, workdir }: Pick<AgentFolder, "workspace" | "workdir">,
   rawPath: unknown,
   options: { preview?: boolean } = {},
 ): Promise<OpenedAgentFile> {
-  const { workspace, workdir } = await ownedAgentFolder(user, agentId, deps);
   const path = parseAgentFilePath(rawPath, { purpose: "read", agentWorkdir: workdir });
   const maxBytes = options.preview ? deps.limits.previewMaxBytes : -1;
   const { header, body } = await streamFileCommand(deps.runtime, workspace, agentFilesCommand("read", workdir, path, maxBytes), {

@@ -1,7 +1,11 @@
 import type { AgentSummary } from "../../lib/agent-api";
 import { AppError } from "../../lib/errors";
+import { fileTypeOf } from "../../lib/file-api";
+import { fileContentUrl } from "../../lib/file-urls";
+import { sharedFileContentUrl } from "../../lib/shared-file-urls";
 import { agentConfigOf, recordIdSchema, type Agent, type AgentConfig, type ContentBlock, type Message } from "../../lib/records";
 import {
+  sharedFileRequestSchema,
   sharePath,
   updateSharingBodySchema,
   type SharedAgent,
@@ -13,6 +17,9 @@ import {
 import type { ActingUser } from "../agents/agent-ownership";
 import { copyName, withoutWebhookSecret, type AgentService } from "../agents/agent-service";
 import { getAuthConfig } from "../auth/auth-config";
+import type { AgentFileService, OpenedAgentFile } from "../files/agent-files";
+import { parseAgentFilePath } from "../files/file-paths";
+import { agentPaths } from "../workspaces/workspace-names";
 import type { PlatformStore } from "../store/store";
 
 /**
@@ -43,9 +50,14 @@ export interface ShareService {
    * chats) comes along.
    */
   copyShared(user: ActingUser, shareToken: string): Promise<AgentSummary>;
+  /**
+   * One image the shared conversation shows, for anyone with the link: only images that
+   * conversation shows (not any file of the agent's), only while the link works.
+   */
+  openSharedImage(shareToken: string, rawPath: unknown): Promise<OpenedAgentFile>;
 }
 
-export function createShareService({ store, agents }: { store: PlatformStore; agents: AgentService }): ShareService {
+export function createShareService({ store, agents, files }: { store: PlatformStore; agents: AgentService; files: AgentFileService }): ShareService {
   async function assertExistingVersion(agent: Agent, version: number): Promise<void> {
     await store.getAgentVersion(agent.id, version).catch((error: unknown) => {
       if (!(error instanceof AppError && error.code === "not_found")) throw error;
@@ -86,6 +98,13 @@ export function createShareService({ store, agents }: { store: PlatformStore; ag
   }
 
   async function sharedTranscriptOf(agent: Agent): Promise<SharedTranscript | null> {
+    const messages = await sharedMessagesOf(agent);
+    if (!messages) return null;
+    const link = sharedLinkOf(agent);
+    return { title: messages.title, messages: messages.list.map((message) => toSharedMessage(message, link)), truncated: messages.truncated };
+  }
+
+  async function sharedMessagesOf(agent: Agent): Promise<{ title: string; list: Message[]; truncated: boolean } | null> {
     if (!agent.sharedConversationId) return null;
     // The chosen conversation may have been deleted since: then the page shows no transcript.
     const conversation = await store.getConversation(agent.sharedConversationId).catch((error: unknown) => {
@@ -97,7 +116,7 @@ export function createShareService({ store, agents }: { store: PlatformStore; ag
     return {
       title: conversation.title,
       // A reply still being written is not part of the record yet.
-      messages: messages.filter((message) => message.status !== "streaming").map(toSharedMessage),
+      list: messages.filter((message) => message.status !== "streaming"),
       truncated: conversation.lastSeq > maxSharedMessages,
     };
   }
@@ -146,6 +165,24 @@ export function createShareService({ store, agents }: { store: PlatformStore; ag
       };
     },
 
+    async openSharedImage(shareToken, rawPath) {
+      const notShown = () => new AppError("not_found", "This image isn't part of the shared conversation.");
+      const request = sharedFileRequestSchema.safeParse({ token: shareToken, path: rawPath });
+      if (!request.success) {
+        if (request.error.issues.some((issue) => issue.path[0] === "token")) throw linkNotFound();
+        throw new AppError("bad_request", "Say which image you mean: ?path= names a file in the agent's folder.", {
+          issues: [{ path: "path", message: "is required" }],
+        });
+      }
+      const agent = await sharedAgentByToken(request.data.token);
+      // Refuses "..", absolute paths outside the folder and the like before anything is read.
+      const path = parseAgentFilePath(request.data.path, { purpose: "read", agentWorkdir: agentPaths(agent.id).workdir });
+      if (!isShareableImage(path)) throw notShown();
+      const messages = await sharedMessagesOf(agent);
+      if (!messages || !imagePathsShown(messages.list, sharedLinkOf(agent)).has(path)) throw notShown();
+      return files.openSharedFile(agent, path);
+    },
+
     async copyShared(user, shareToken) {
       const source = await sharedAgentByToken(shareToken);
       // The version the link shows is the one copied; its schedules stay with the owner.
@@ -167,22 +204,85 @@ function shareUrlOf(agent: Agent, origin: string): string | null {
   return agent.visibility !== "private" && agent.shareToken ? new URL(sharePath(agent.shareToken), origin).href : null;
 }
 
-function toSharedMessage(message: Message): SharedMessage {
+/** How an agent's own file addresses read in its shared conversation: the share link's image route instead. */
+interface SharedLink {
+  agentId: string;
+  shareToken: string;
+  workdir: string;
+}
+
+function sharedLinkOf(agent: Agent): SharedLink {
+  // sharedAgentByToken only returns agents with a token.
+  return { agentId: agent.id, shareToken: agent.shareToken ?? "", workdir: agentPaths(agent.id).workdir };
+}
+
+function toSharedMessage(message: Message, link: SharedLink): SharedMessage {
   return {
     id: message.id,
     seq: message.seq,
     role: message.role,
-    content: message.content.flatMap(toSharedBlock),
+    content: message.content.flatMap((block) => toSharedBlock(block, link)),
     status: message.status,
     createdAt: message.createdAt,
   };
 }
 
-// Files stay in the owner's workspace (the files API is owner-only): an image keeps only its
-// name, for a placeholder, and attachments are left out.
-function toSharedBlock(block: ContentBlock): ContentBlock[] {
-  if (block.type === "image") return [{ type: "image", path: block.path.split("/").pop() || "image", mimeType: block.mimeType }];
+/** A path inside the agent's folder as the files API names it; null for one outside it. */
+function folderPathOf(path: string, link: SharedLink): string | null {
+  try {
+    return parseAgentFilePath(path, { purpose: "read", agentWorkdir: link.workdir });
+  } catch {
+    return null;
+  }
+}
+
+// Pictures only: SVG and the like can carry script, and the owner shared a conversation, not files.
+function isShareableImage(path: string): boolean {
+  const type = fileTypeOf(path);
+  return type.preview === "image" && type.contentType !== "image/svg+xml";
+}
+
+// The start of the owner's file address, as the chat writes it into a reply (markdown images).
+function ownFileContentPrefix(agentId: string): string {
+  return fileContentUrl(agentId, "").replace(/path=$/, "");
+}
+
+function sharedFileContentPrefix(shareToken: string): string {
+  return sharedFileContentUrl(shareToken, "").replace(/path=$/, "");
+}
+
+// An image block keeps its path inside the agent's folder (the share link's image route serves it);
+// one that names a place outside the folder keeps only its name, and shows as unavailable.
+// Attachments are left out: the owner shared a conversation, not their files.
+function toSharedBlock(block: ContentBlock, link: SharedLink): ContentBlock[] {
+  if (block.type === "image") {
+    return [{ type: "image", path: folderPathOf(block.path, link) ?? (block.path.split("/").pop() || "image"), mimeType: block.mimeType }];
+  }
   if (block.type === "file") return [];
+  if (block.type === "text") return [{ ...block, text: block.text.replaceAll(ownFileContentPrefix(link.agentId), sharedFileContentPrefix(link.shareToken)) }];
   return [block];
 }
 
+/** Every image the shared conversation shows, by its path in the agent's folder: image blocks and markdown images. */
+export function imagePathsShown(messages: readonly Pick<Message, "content">[], link: SharedLink): Set<string> {
+  const shown = new Set<string>();
+  const prefixes = [ownFileContentPrefix(link.agentId), sharedFileContentPrefix(link.shareToken)];
+  for (const message of messages) {
+    for (const block of message.content) {
+      if (block.type === "image") {
+        const path = folderPathOf(block.path, link);
+        if (path) shown.add(path);
+      } else if (block.type === "text") {
+        for (const prefix of prefixes) {
+          for (let at = block.text.indexOf(prefix); at >= 0; at = block.text.indexOf(prefix, at + prefix.length)) {
+            const query = /^[^\s)"'<>]*/.exec(block.text.slice(at + prefix.length - 1))?.[0] ?? "";
+            const named = new URLSearchParams(query.replace(/^\?/, "").replaceAll("&amp;", "&")).get("path");
+            const path = named ? folderPathOf(named, link) : null;
+            if (path) shown.add(path);
+          }
+        }
+      }
+    }
+  }
+  return shown;
+}

@@ -11,9 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getArchiveRoute } from "@/app/api/agents/[id]/files/archive/route";
 import { GET as getContentRoute } from "@/app/api/agents/[id]/files/content/route";
 import { GET as getLinkRoute } from "@/app/api/agents/[id]/files/link/route";
+import { GET as getSharedRoute } from "@/app/api/share/[token]/route";
+import { GET as getSharedFileRoute } from "@/app/api/share/[token]/files/content/route";
 import { DELETE as deleteFileRoute, GET as getTreeRoute, POST as uploadRoute } from "@/app/api/agents/[id]/files/route";
 import type { ErrorPayload } from "@/lib/errors";
 import type { FileEntry, FileLinkResponse, FileTreeResponse, UploadResponse } from "@/lib/file-api";
+import { fileContentUrl } from "@/lib/file-urls";
+import type { SharedAgentResponse } from "@/lib/share-api";
 import { getAuthConfig } from "@/server/auth/auth-config";
 import { createFilesOriginHandler } from "@/server/files/files-origin-server";
 import { configSchema, type PlatformConfig } from "@/server/config";
@@ -420,5 +424,87 @@ describe("agent files API on a real workspace", () => {
 
     // Exactly at the limit is fine.
     expect((await upload("just-fits.bin", oversized.subarray(1))).status).toBe(201);
+  });
+});
+
+describe("a shared conversation's images", () => {
+  // A PNG's signature and a little more: enough for the bytes to be compared exactly.
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2_000)]);
+  let shareToken: string;
+
+  /** As an anonymous visitor's browser asks: no cookie, no bearer token, only the link's token. */
+  function sharedFile(token: string, query: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+    const search = new URLSearchParams(query).toString();
+    return getSharedFileRoute(new Request(`http://localhost/api/share/${token}/files/content${search ? `?${search}` : ""}`, init), {
+      params: Promise.resolve({ token }),
+    });
+  }
+
+  beforeAll(async () => {
+    for (const name of ["plots/chart.png", "plots/embedded.png", "plots/unshown.png"]) expect((await upload(name, png)).status).toBe(201);
+    expect((await upload("customers.csv", Buffer.from("name,email\nAda,ada@example.com\n"))).status).toBe(201);
+    const services = getPlatformServices();
+    const conversation = await services.store.createConversation({ agentId: aliceAgent, ownerId: alice, title: "Monthly sales" });
+    await services.store.appendMessage({ conversationId: conversation.id, role: "user", content: [{ type: "text", text: "make a chart of monthly sales" }] });
+    await services.store.appendMessage({
+      conversationId: conversation.id,
+      role: "assistant",
+      content: [
+        { type: "text", text: `Here it is, and a second one: ![second](${fileContentUrl(aliceAgent, "plots/embedded.png")})` },
+        { type: "image", path: `${agentPaths(aliceAgent).workdir}/plots/chart.png`, mimeType: "image/png" },
+        { type: "file", path: "customers.csv", mimeType: "text/csv" },
+      ],
+    });
+    const agent = await services.store.getAgent(aliceAgent);
+    const shared = await services.sharing.update({ userId: alice }, aliceAgent, { visibility: "link", sharedConversationId: conversation.id, expectedVersion: agent.version }, "http://localhost");
+    shareToken = shared.agent.shareToken!;
+    expect(shareToken).toBeTruthy();
+  });
+
+  it("shows them to anyone with the link, without a session, through the link's own route", async () => {
+    const page = await getSharedRoute(new Request(`http://localhost/api/share/${shareToken}`), { params: Promise.resolve({ token: shareToken }) });
+    const { shared } = (await page.json()) as SharedAgentResponse;
+    const reply = shared.transcript!.messages[1]!.content;
+    expect(reply).toContainEqual({ type: "image", path: "plots/chart.png", mimeType: "image/png" });
+    const text = reply.find((block) => block.type === "text");
+    expect(text?.type === "text" && text.text).toContain(`/api/share/${shareToken}/files/content?path=plots%2Fembedded.png`);
+    expect(JSON.stringify(shared)).not.toContain(aliceAgent);
+
+    for (const path of ["plots/chart.png", "plots/embedded.png"]) {
+      const answer = await sharedFile(shareToken, { path });
+      expect(answer.status, path).toBe(200);
+      expect(answer.headers.get("content-type")).toBe("image/png");
+      expect(answer.headers.get("content-security-policy")).toBe("sandbox");
+      expect(Buffer.from(await answer.arrayBuffer()).equals(png)).toBe(true);
+    }
+    // Someone else's session changes nothing: the token is the credential, never a session.
+    const asBob = await sharedFile(shareToken, { path: "plots/chart.png" }, authed("bob-session"));
+    expect(asBob.status).toBe(200);
+    await asBob.arrayBuffer();
+  });
+
+  it("serves nothing else of the agent's folder, refuses paths that leave it, and knows no other token", async () => {
+    for (const path of ["plots/unshown.png", "customers.csv", "plots/missing.png"]) {
+      const answer = await sharedFile(shareToken, { path });
+      expect(answer.status, path).toBe(404);
+      expect(JSON.stringify(await errorOf(answer))).not.toContain("ada@example.com");
+    }
+    for (const path of ["../x.png", `../agent-${bobAgent}/chart.png`, `/workspace/agent-${bobAgent}/chart.png`, "/etc/passwd", "plots/../../chart.png"]) {
+      const answer = await sharedFile(shareToken, { path });
+      expect(answer.status, path).toBe(400);
+      expect((await errorOf(answer)).code).toBe("bad_request");
+    }
+    expect((await sharedFile(shareToken, {})).status).toBe(400);
+    expect((await sharedFile("not-a-share-token-000000", { path: "plots/chart.png" })).status).toBe(404);
+    expect((await sharedFile("%2E%2E", { path: "plots/chart.png" })).status).toBe(404);
+  });
+
+  it("stops serving them the moment the owner revokes the link", async () => {
+    const services = getPlatformServices();
+    const agent = await services.store.getAgent(aliceAgent);
+    await services.sharing.update({ userId: alice }, aliceAgent, { visibility: "private", expectedVersion: agent.version }, "http://localhost");
+    const answer = await sharedFile(shareToken, { path: "plots/chart.png" });
+    expect(answer.status).toBe(404);
+    expect((await errorOf(answer)).code).toBe("not_found");
   });
 });
