@@ -3,7 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
-import type { SocketAuthenticator, PlatformSocketServer } from "./socket/socket-server";
+import type { SocketAuthenticator, SocketRequestCheck, PlatformSocketServer } from "./socket/socket-server";
 import type { SocketData } from "../lib/socket-events";
 import type { SocketEventHandlers } from "./socket/socket-handlers";
 import { logger } from "./logger";
@@ -43,7 +43,7 @@ import { copyWorkspaceFilesThroughRuntime, moveWorkspaceFiles } from "./workspac
 import { agentPaths } from "./workspaces/workspace-names";
 import { getAuthConfig } from "./auth/auth-config";
 import { getAuthDependencies } from "./auth/auth-dependencies";
-import { createSocketAuthenticator, createSocketSessionCheck } from "./auth/socket-authenticator";
+import { createSocketAuthenticator, createSocketRequestCheck, createSocketSessionCheck } from "./auth/socket-authenticator";
 import { startWorkspaceEgress } from "./egress/workspace-egress";
 import { connectExternalEgress } from "./egress/external-egress";
 
@@ -54,6 +54,7 @@ export interface Platform {
   services: PlatformServices;
   healthChecks: Record<string, HealthCheck>;
   authenticateSocket: SocketAuthenticator;
+  checkSocketRequest: SocketRequestCheck;
   checkSocketSession: (data: SocketData) => Promise<void>;
   socketHandlers: SocketEventHandlers;
   attachSocketServer(io: PlatformSocketServer): void;
@@ -251,6 +252,7 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       ...externalEgress?.healthChecks,
     },
     authenticateSocket: createSocketAuthenticator(getAuthDependencies),
+    checkSocketRequest: createSocketRequestCheck(getAuthDependencies),
     checkSocketSession: createSocketSessionCheck(getAuthDependencies),
     socketHandlers: {
       "platform:ping": (payload) => ({

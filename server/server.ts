@@ -46,6 +46,7 @@ async function main() {
 
   const io = createSocketServer(httpServer, {
     authenticate: platform.authenticateSocket,
+    checkRequest: platform.checkSocketRequest,
     checkSession: platform.checkSocketSession,
     handlers: platform.socketHandlers,
   });

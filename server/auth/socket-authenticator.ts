@@ -1,4 +1,4 @@
-import type { SocketAuthenticator, SocketHandshakeInfo } from "../socket/socket-server";
+import type { SocketAuthenticator, SocketHandshakeInfo, SocketRequestCheck } from "../socket/socket-server";
 import type { AuthDependencies } from "./auth-dependencies";
 import { assertCookieRequestFromApp } from "./request-origin";
 import { assertSessionStillValid, authenticateCredentials, bearerTokenOf } from "./request-user";
@@ -21,14 +21,27 @@ export function createSocketAuthenticator(getDependencies: () => Promise<AuthDep
     const deps = await getDependencies();
     // Every handshake can read live events, so a cookie-signed one from another origin is refused.
     if (bearerToken === undefined && headerOf(handshake.headers, "cookie")) {
-      assertCookieRequestFromApp(
-        { origin: headerOf(handshake.headers, "origin"), host: headerOf(handshake.headers, "host"), secFetchSite: headerOf(handshake.headers, "sec-fetch-site") },
-        deps.config.url,
-        "allow-unless-cross-site",
-      );
+      assertCookieRequestFromApp(originHeadersOf(handshake.headers), deps.config.url, "allow-unless-cross-site");
     }
     const user = await authenticateCredentials({ bearerToken, cookie: headerOf(handshake.headers, "cookie") }, deps);
     return { userId: user.userId, userType: user.userType, guestSessionId: user.guestSessionId, sessionKey: user.session?.key, sessionExpiresAt: user.session?.expiresAt };
+  };
+}
+
+function originHeadersOf(headers: SocketHandshakeInfo["headers"]) {
+  return { origin: headerOf(headers, "origin"), host: headerOf(headers, "host"), secFetchSite: headerOf(headers, "sec-fetch-site") };
+}
+
+/**
+ * The transport's own first request: one that carries the session cookie from another origin is
+ * refused with 403 before a connection opens (polling or WebSocket), so a same-site page cannot
+ * even hold one. Token clients (scripts) send no session cookie and are unaffected; the
+ * authenticator below checks again at the Socket.IO handshake, where a token is known.
+ */
+export function createSocketRequestCheck(getDependencies: () => Promise<AuthDependencies>): SocketRequestCheck {
+  return async (headers) => {
+    if (!headerOf(headers, "cookie")?.includes("authjs.session-token")) return;
+    assertCookieRequestFromApp(originHeadersOf(headers), (await getDependencies()).config.url, "allow-unless-cross-site");
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from "node:http";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "../../lib/socket-events";
 import { AppError } from "../../lib/errors";
@@ -14,6 +14,12 @@ export interface SocketHandshakeInfo {
   auth: Record<string, unknown>;
 }
 
+/**
+ * Runs on the transport's first HTTP request (the polling handshake or the WebSocket upgrade),
+ * before Engine.IO opens anything; throws AppError to answer 403 with its sentence.
+ */
+export type SocketRequestCheck = (headers: SocketHandshakeInfo["headers"]) => Promise<void>;
+
 /** Resolves who is connecting; throws AppError("unauthorized") to refuse the handshake. */
 export type SocketAuthenticator = (handshake: SocketHandshakeInfo) => Promise<SocketData>;
 
@@ -24,11 +30,25 @@ export function sessionRoom(sessionKey: string): string {
 
 export interface SocketServerOptions {
   authenticate: SocketAuthenticator;
+  checkRequest?: SocketRequestCheck;
   /** Before every event: throws unauthorized once the handshake's session has ended or lapsed. */
   checkSession?: (data: SocketData) => Promise<void>;
   handlers: SocketEventHandlers;
   /** Largest accepted socket message; keeps one client from exhausting memory. */
   maxMessageBytes?: number;
+}
+
+function requestGate(check: SocketRequestCheck): (request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) => void {
+  return (request, callback) => {
+    check(request.headers).then(
+      () => callback(null, true),
+      (error: unknown) => {
+        if (!(error instanceof AppError)) logger.error({ err: error }, "socket request check failed");
+        // Engine.IO answers 403 with {"code":4,"message":<this>}, on polling and on the upgrade.
+        callback(error instanceof AppError ? error.message : "Could not verify where this connection comes from.", false);
+      },
+    );
+  };
 }
 
 export function createSocketServer(httpServer: HttpServer, options: SocketServerOptions): PlatformSocketServer {
@@ -38,6 +58,7 @@ export function createSocketServer(httpServer: HttpServer, options: SocketServer
     // Lets a client that briefly lost its connection get back its rooms and missed packets.
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     serveClient: false,
+    ...(options.checkRequest ? { allowRequest: requestGate(options.checkRequest) } : {}),
   });
 
   io.use((socket, next) => {

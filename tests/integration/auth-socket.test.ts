@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, request as httpRequest, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SocketData } from "@/lib/socket-events";
 import { getAuthDependencies } from "@/server/auth/auth-dependencies";
 import { startGuestSession } from "@/server/auth/guest-sessions";
-import { createSocketAuthenticator, createSocketSessionCheck } from "@/server/auth/socket-authenticator";
+import { createSocketAuthenticator, createSocketRequestCheck, createSocketSessionCheck } from "@/server/auth/socket-authenticator";
 import { createSocketServer, type PlatformSocketServer } from "@/server/socket/socket-server";
 import type { SocketEventHandlers } from "@/server/socket/socket-handlers";
 import { closePlatformStore, getPlatformStore } from "@/server/store/shared-store";
@@ -44,7 +44,12 @@ beforeAll(async () => {
   Object.assign(process.env, { DATA_DIR: directory, AUTH_SECRET: secret, STORE: "sqlite" });
   store = await getPlatformStore();
   httpServer = createServer();
-  io = createSocketServer(httpServer, { authenticate: createSocketAuthenticator(getAuthDependencies), checkSession: createSocketSessionCheck(getAuthDependencies), handlers });
+  io = createSocketServer(httpServer, {
+    authenticate: createSocketAuthenticator(getAuthDependencies),
+    checkRequest: createSocketRequestCheck(getAuthDependencies),
+    checkSession: createSocketSessionCheck(getAuthDependencies),
+    handlers,
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 });
@@ -72,6 +77,26 @@ function connect(options: { auth?: Record<string, unknown>; cookie?: string; ori
     socket.once("connect_error", (error: Error & { data?: { code?: unknown } }) =>
       resolve({ connected: false, message: error.message, code: error.data?.code }),
     );
+  });
+}
+
+/** A bare WebSocket upgrade request; resolves with the status line's code and any body. */
+function rawUpgrade(headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { ...headers, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+    });
+    request.on("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 0, body: "" });
+    });
+    request.on("response", (response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("error", reject);
+    request.end();
   });
 }
 
@@ -163,17 +188,26 @@ describe("a socket after its session ended", () => {
     expect(ack).toMatchObject({ ok: false, error: { code: "unauthorized" } });
   });
 
-  it("refuses a cookie-signed handshake from another origin, over WebSocket and polling, but not a token one", async () => {
+  it("refuses a cookie-signed connection from another origin before it opens, over polling and WebSocket, but not a token one", async () => {
     const person = await store.createUser({ type: "google", email: "hijack@example.test" });
     const name = "authjs.session-token";
     const cookie = `${name}=${await encode({ token: { sub: person.id, userId: person.id, userType: "google" }, secret, salt: name })}`;
-    for (const transport of ["websocket", "polling"] as const) {
-      for (const origin of ["http://evil.example", "null"]) {
+    for (const origin of ["http://evil.example", "null"]) {
+      // The probe of issue #15: the transport's own first request, as a same-site page's browser sends it.
+      const polling = await fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { cookie, origin } });
+      expect(polling.status, `polling ${origin}`).toBe(403);
+      expect(((await polling.json()) as { message: string }).message).toMatch(/another site/);
+      const upgrade = await rawUpgrade({ cookie, origin });
+      expect(upgrade.status, `upgrade ${origin}`).toBe(400);
+      expect(upgrade.body).toMatch(/another site/);
+      for (const transport of ["websocket", "polling"] as const) {
         const outcome = await connect({ cookie, origin, transport });
-        expect(outcome, `${transport} ${origin}`).toMatchObject({ connected: false, code: "forbidden" });
-        expect(outcome.connected ? "" : outcome.message).toMatch(/another site/);
+        expect(outcome.connected, `${transport} ${origin}`).toBe(false);
       }
+      // Behind the transport check, the Socket.IO handshake refuses it too, with the sentence.
+      await expect(createSocketAuthenticator(getAuthDependencies)({ headers: { cookie, origin }, auth: {} })).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/another site/) });
     }
+    expect((await rawUpgrade({ cookie, origin: url })).status).toBe(101);
     const sameOrigin = await connect({ cookie, origin: url });
     expect(sameOrigin.connected).toBe(true);
 
