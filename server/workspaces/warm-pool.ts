@@ -1,11 +1,11 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 
 import { logger } from "../logger";
 import { dockerStatusCode, withDockerRetry } from "./docker-retry";
 import { createWorkspaceContainer, type WorkspaceContainerLimits } from "./workspace-container";
 import { ensureWorkspaceNetwork, removeWorkspaceNetwork } from "./workspace-network";
-import { KIND_LABEL, POOL_LABEL, POOL_NETWORK_LABEL, POOL_SLOT_LABEL, POOL_VOLUME_LABEL, warmPoolLabels } from "./workspace-names";
+import { KIND_LABEL, POOL_LABEL, POOL_NETWORK_LABEL, POOL_SHAPE_LABEL, POOL_SLOT_LABEL, POOL_VOLUME_LABEL, warmPoolLabels } from "./workspace-names";
 import type { WorkspaceVolumes } from "./loop-disks";
 import { poolSlotNames } from "./workspace-storage";
 
@@ -63,7 +63,20 @@ export interface ClaimedSlot {
   labels: Record<string, string>;
 }
 
+/**
+ * What a slot was made with, beyond its image: a server with other settings on the same engine
+ * (network isolation off, other limits or disk size) must not hand it out. A slot made on an
+ * isolated network, claimed by a server without isolation, could not reach that server's model.
+ */
+export async function warmPoolShape(deps: Pick<WarmPoolDependencies, "limits" | "networkIsolation" | "network" | "volumes">): Promise<string> {
+  const { memoryMb, cpus, pidsLimit, tmpfsMb } = deps.limits;
+  const network = deps.networkIsolation ? { isolated: deps.networkIsolation.subnetPool } : { shared: deps.network ?? "bridge" };
+  const shape = JSON.stringify({ memoryMb, cpus, pidsLimit, tmpfsMb, network, diskBytes: await deps.volumes.limitBytes() });
+  return createHash("sha256").update(shape).digest("hex").slice(0, 16);
+}
+
 export class WarmPool {
+  private shape: Promise<string> | undefined;
   private ready: string[] = [];
   private refilling: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -142,9 +155,14 @@ export class WarmPool {
     return undefined;
   }
 
+  private shapeOfSlots(): Promise<string> {
+    this.shape ??= warmPoolShape(this.deps);
+    return this.shape;
+  }
+
   private async takeStock(): Promise<void> {
     const { docker } = this.deps;
-    const [containers, image] = await Promise.all([
+    const [containers, image, shape] = await Promise.all([
       withDockerRetry(
         "list the warm pool",
         () =>
@@ -155,6 +173,7 @@ export class WarmPool {
         this.deps.limits.retry,
       ),
       docker.getImage(this.deps.limits.image).inspect(),
+      this.shapeOfSlots(),
     ]);
     const ready: string[] = [];
     for (const container of containers) {
@@ -165,10 +184,11 @@ export class WarmPool {
       // A slot on another DATA_DIR's disk is that setup's to hand out; one whose image was deleted is nobody's.
       const disk = name === slot ? await this.deps.volumes.diskState(poolSlotNames(this.settings.prefix, slot).volume) : "usable";
       if (disk === "elsewhere") continue;
-      if (name === slot && container.State === "running" && container.ImageID === image.Id && disk === "usable") {
+      const sameShape = container.Labels[POOL_SHAPE_LABEL] === shape;
+      if (name === slot && container.State === "running" && container.ImageID === image.Id && sameShape && disk === "usable") {
         ready.push(slot);
       } else if (name === slot || Date.now() - container.Created * 1_000 > ABANDONED_WARMING_MS) {
-        // From another image, stopped (engine restart), or abandoned mid-way: unused, so nothing of anyone's is lost.
+        // From another image or other settings, stopped (engine restart), or abandoned mid-way: unused, so nothing of anyone's is lost.
         await this.removeSlot(slot, name);
       }
     }
@@ -196,6 +216,7 @@ export class WarmPool {
           [POOL_SLOT_LABEL]: slot,
           [POOL_VOLUME_LABEL]: names.volume,
           [POOL_NETWORK_LABEL]: names.network.name,
+          [POOL_SHAPE_LABEL]: await this.shapeOfSlots(),
         },
       });
       const container = docker.getContainer(warmingName);

@@ -12,6 +12,8 @@ export const KIND_LABEL = "platform.kind";
 export const POOL_LABEL = "platform.pool";
 /** On a pool container: its slot id and the slot's volume and network, which become the claiming user's. */
 export const POOL_SLOT_LABEL = "platform.pool.slot";
+/** A fingerprint of the settings a slot was made with (network, limits, disk): only a server with the same hands it out. */
+export const POOL_SHAPE_LABEL = "platform.pool.shape";
 export const POOL_VOLUME_LABEL = "platform.pool.volume";
 export const POOL_NETWORK_LABEL = "platform.pool.network";
 /**

@@ -213,7 +213,10 @@ describe("the platform image, run with docker run", () => {
       const run = await events.catch(async (error: unknown) => {
         throw new Error(`${String(error)}\n${await logsOf(platformContainer)}`);
       });
-      expect(finishedOf(run)).toMatchObject({ type: "run_finished", status: "complete" });
+      const finished = finishedOf(run);
+      // A failed run says why in its event and in the platform's log: both, so CI shows the cause.
+      if (finished?.status !== "complete") throw new Error(`the run ended ${JSON.stringify(finished)}\n${await logsOf(platformContainer)}`);
+      expect(finished).toMatchObject({ type: "run_finished", status: "complete" });
       expect(run.find((envelope) => envelope.event.type === "tool_result")?.event).toMatchObject({ output: expect.stringContaining("5050"), isError: false });
     } finally {
       socket.disconnect();

@@ -285,4 +285,19 @@ describe("warm pool of workspaces for new users", () => {
     expect(after.some((c) => before.has(c.Id))).toBe(false);
     expect(upgraded.warmPoolReady).toBe(after.length);
   }, 120_000);
+
+  it("never hands a slot made on an isolated network to a server without isolation (its model would be unreachable)", async () => {
+    await fillPool();
+    const isolatedSlots = new Set((await readySlots()).map((c) => c.Id));
+    expect(isolatedSlots.size).toBe(2);
+    // Another server on this engine, same pool name, without network isolation (as the platform
+    // image runs in its test): a new person there must get a workspace on its shared network.
+    const open = new DockerWorkspaceRuntime(docker, { ...limits, warmPool: { size: 1, prefix: pool } });
+    await open.refillWarmPool();
+    const handle = await open.ensureWorkspace(userId("no-isolation"));
+    const inspected = await docker.getContainer(handle.id).inspect();
+    expect(isolatedSlots.has(inspected.Id)).toBe(false);
+    expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual(["bridge"]);
+    await open.stopWarmPool();
+  }, 120_000);
 });
