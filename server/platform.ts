@@ -3,9 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { PlatformConfig } from "./config";
 import { usesOfflineDemoModel } from "./config";
 import type { HealthCheck } from "./http/health";
-import type { SocketAuthenticator, SocketRequestCheck, PlatformSocketServer } from "./socket/socket-server";
-import type { SocketData } from "../lib/socket-events";
-import type { SocketEventHandlers } from "./socket/socket-handlers";
+import type { PlatformSocketServer, SocketServerOptions } from "./socket/socket-server";
 import { logger } from "./logger";
 import { createModelStandIn, type ModelStandIn } from "./model-stand-in";
 import { createStore } from "./store/create-store";
@@ -53,10 +51,8 @@ export interface Platform {
   /** What route handlers reach through platform-services.ts; in-process tests use it directly. */
   services: PlatformServices;
   healthChecks: Record<string, HealthCheck>;
-  authenticateSocket: SocketAuthenticator;
-  checkSocketRequest: SocketRequestCheck;
-  checkSocketSession: (data: SocketData) => Promise<void>;
-  socketHandlers: SocketEventHandlers;
+  /** Everything the Socket.IO server is built with: who may connect, the session check, the handlers. */
+  socketServer: SocketServerOptions;
   attachSocketServer(io: PlatformSocketServer): void;
   shutdown(): Promise<void>;
 }
@@ -251,28 +247,30 @@ export async function createPlatform(config: PlatformConfig): Promise<Platform> 
       ...cluster.healthChecks,
       ...externalEgress?.healthChecks,
     },
-    authenticateSocket: createSocketAuthenticator(getAuthDependencies),
-    checkSocketRequest: createSocketRequestCheck(getAuthDependencies),
-    checkSocketSession: createSocketSessionCheck(getAuthDependencies),
-    socketHandlers: {
-      "platform:ping": (payload) => ({
-        serverTime: new Date().toISOString(),
-        roundTripStartedAt: payload.sentAt,
-        offlineDemoModel: usesOfflineDemoModel(config),
-      }),
-      "conversation:send": (payload, socket) => messages.send({ userId: socket.data.userId }, payload),
-      "conversation:stop": (payload, socket) => messages.stop({ userId: socket.data.userId }, payload.conversationId),
-      "conversation:follow": async (payload, socket) => {
-        const user = { userId: socket.data.userId };
-        await conversations.conversationForOwner(user, payload.conversationId);
-        // Join before replaying: an event published in between then arrives twice, never zero
-        // times, and the client drops what it has already seen by sequence number.
-        await socket.join(conversationRoom(payload.conversationId));
-        return conversations.follow(user, payload.conversationId, payload.afterSeq, (envelope) => socket.emit("conversation:event", envelope));
-      },
-      "conversation:unfollow": async (payload, socket) => {
-        await socket.leave(conversationRoom(payload.conversationId));
-        return null;
+    socketServer: {
+      authenticate: createSocketAuthenticator(getAuthDependencies),
+      checkRequest: createSocketRequestCheck(getAuthDependencies),
+      checkSession: createSocketSessionCheck(getAuthDependencies),
+      handlers: {
+        "platform:ping": (payload) => ({
+          serverTime: new Date().toISOString(),
+          roundTripStartedAt: payload.sentAt,
+          offlineDemoModel: usesOfflineDemoModel(config),
+        }),
+        "conversation:send": (payload, socket) => messages.send({ userId: socket.data.userId }, payload),
+        "conversation:stop": (payload, socket) => messages.stop({ userId: socket.data.userId }, payload.conversationId),
+        "conversation:follow": async (payload, socket) => {
+          const user = { userId: socket.data.userId };
+          await conversations.conversationForOwner(user, payload.conversationId);
+          // Join before replaying: an event published in between then arrives twice, never zero
+          // times, and the client drops what it has already seen by sequence number.
+          await socket.join(conversationRoom(payload.conversationId));
+          return conversations.follow(user, payload.conversationId, payload.afterSeq, (envelope) => socket.emit("conversation:event", envelope));
+        },
+        "conversation:unfollow": async (payload, socket) => {
+          await socket.leave(conversationRoom(payload.conversationId));
+          return null;
+        },
       },
     },
     attachSocketServer: (server) => {

@@ -44,12 +44,7 @@ async function main() {
     void handleNextRequest(req, res);
   });
 
-  const io = createSocketServer(httpServer, {
-    authenticate: platform.authenticateSocket,
-    checkRequest: platform.checkSocketRequest,
-    checkSession: platform.checkSocketSession,
-    handlers: platform.socketHandlers,
-  });
+  const io = createSocketServer(httpServer, platform.socketServer);
   platform.attachSocketServer(io);
 
   await new Promise<void>((resolve, reject) => {

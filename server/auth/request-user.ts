@@ -38,7 +38,7 @@ export async function authenticateCredentials(credentials: PresentedCredentials,
   }
   throw new AppError(
     "unauthorized",
-    credentials.cookie?.includes("authjs.session-token")
+    carriesSessionCookie(credentials.cookie)
       ? "Your session has ended. Sign in again to continue."
       : "Sign in first: send the session cookie, or an 'Authorization: Bearer <session_id>' header with a session id from POST /api/auth/guest.",
   );
@@ -70,6 +70,11 @@ export async function assertSessionStillValid(
 }
 
 /** Splits an Authorization header; anything but the Bearer scheme is refused rather than ignored. */
+/** Whether a Cookie header holds an Auth.js session (plain or `__Secure-` prefixed), whatever its worth. */
+export function carriesSessionCookie(cookie: string | undefined): boolean {
+  return cookie?.includes("authjs.session-token") ?? false;
+}
+
 export function bearerTokenOf(authorization: string | null | undefined): string | undefined {
   if (authorization === null || authorization === undefined || authorization.trim() === "") return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());

@@ -1,7 +1,7 @@
 import type { SocketAuthenticator, SocketHandshakeInfo, SocketRequestCheck } from "../socket/socket-server";
 import type { AuthDependencies } from "./auth-dependencies";
 import { assertCookieRequestFromApp } from "./request-origin";
-import { assertSessionStillValid, authenticateCredentials, bearerTokenOf } from "./request-user";
+import { assertSessionStillValid, authenticateCredentials, bearerTokenOf, carriesSessionCookie } from "./request-user";
 import type { SocketData } from "../../lib/socket-events";
 
 function headerOf(headers: SocketHandshakeInfo["headers"], name: string): string | undefined {
@@ -40,7 +40,7 @@ function originHeadersOf(headers: SocketHandshakeInfo["headers"]) {
  */
 export function createSocketRequestCheck(getDependencies: () => Promise<AuthDependencies>): SocketRequestCheck {
   return async (headers) => {
-    if (!headerOf(headers, "cookie")?.includes("authjs.session-token")) return;
+    if (!carriesSessionCookie(headerOf(headers, "cookie"))) return;
     assertCookieRequestFromApp(originHeadersOf(headers), (await getDependencies()).config.url, "allow-unless-cross-site");
   };
 }

@@ -44,7 +44,7 @@ function requestGate(check: SocketRequestCheck): (request: IncomingMessage, call
       () => callback(null, true),
       (error: unknown) => {
         if (!(error instanceof AppError)) logger.error({ err: error }, "socket request check failed");
-        // Engine.IO answers 403 with {"code":4,"message":<this>}, on polling and on the upgrade.
+        // Engine.IO answers a polling handshake 403 with {"code":4,"message":<this>}, an upgrade 400 with it as the body.
         callback(error instanceof AppError ? error.message : "Could not verify where this connection comes from.", false);
       },
     );

@@ -16,7 +16,7 @@ async function main() {
     res.statusCode = 404;
     res.end();
   });
-  const io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, checkRequest: platform.checkSocketRequest, checkSession: platform.checkSocketSession, handlers: platform.socketHandlers });
+  const io = createSocketServer(httpServer, platform.socketServer);
   platform.attachSocketServer(io);
   await new Promise<void>((resolve) => httpServer.listen(config.PORT, "127.0.0.1", resolve));
   console.log(JSON.stringify({ msg: "platform ready", port: config.PORT, instanceId: platform.services.scheduler?.instanceId }));

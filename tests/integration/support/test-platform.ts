@@ -55,7 +55,7 @@ export async function startTestPlatform(options: TestPlatformOptions): Promise<T
     // Socket.IO answers its own path before this listener runs; everything else is unknown here.
     if (!request.url?.startsWith("/socket.io")) response.writeHead(404).end();
   });
-  const io = createSocketServer(httpServer, { authenticate: platform.authenticateSocket, checkRequest: platform.checkSocketRequest, checkSession: platform.checkSocketSession, handlers: platform.socketHandlers });
+  const io = createSocketServer(httpServer, platform.socketServer);
   platform.attachSocketServer(io);
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
